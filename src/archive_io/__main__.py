@@ -1,0 +1,3 @@
+from archive_io.cli import app
+
+app(prog_name="archive-io")

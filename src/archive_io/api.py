@@ -1,0 +1,113 @@
+"""The REST API (one Lambda behind API Gateway): routes translate HTTP to archive_io calls."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from botocore.exceptions import ClientError
+
+from archive_io.aws.connections import UnknownConnectionError
+from archive_io.aws.runs import RunNotFoundError
+from archive_io.contracts import ArchivalRequest, ConnectionInfo, ConnectionRequest, RunAccepted, RunStatus
+from archive_io.runtime import Runtime
+from archive_io.settings import get_settings
+from archive_io.tables.archival import start_archival
+from archive_io.tables.errors import RequestError
+
+logger = Logger(service="archive-io-api")
+app = APIGatewayRestResolver(enable_validation=True)
+RunId = Annotated[str, Path(pattern=r"^run-[0-9a-z-]{1,64}$")]
+
+
+@cache
+def runtime() -> Runtime:
+    return Runtime(get_settings())
+
+
+def _problem(status: int, message: str, **extra: Any) -> Response[Any]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body={"message": message, **extra})
+
+
+@app.exception_handler(RequestValidationError)
+def _invalid(exc: RequestValidationError) -> Response[Any]:
+    # Name each field and the problem; never echo the input (a connection URL holds a password).
+    errors = []
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"] if part != "body"]
+        field = ".".join(loc) or "body"
+        problem = "body is not valid JSON" if error.get("type") == "json_invalid" else error.get("msg", "invalid")
+        errors.append({"field": field, "problem": problem})
+    message = "; ".join(f"{e['field']}: {e['problem']}" for e in errors)
+    return _problem(400, f"invalid request: {message}", errors=errors)
+
+
+@app.exception_handler(RequestError)
+def _bad_request(exc: RequestError) -> Response[Any]:
+    return _problem(400, str(exc))
+
+
+@app.exception_handler(UnknownConnectionError)
+def _unknown_connection(exc: UnknownConnectionError) -> Response[Any]:
+    return _problem(400, f"glue_connection: {exc}")
+
+
+@app.exception_handler(Exception)
+def _internal(exc: Exception) -> Response[Any]:
+    if isinstance(exc, ServiceError):  # NotFoundError and friends: their own status and message
+        return _problem(exc.status_code, str(exc.msg))
+    logger.exception("unhandled error")
+    return _problem(500, f"internal error ({type(exc).__name__}); see the API's log")
+
+
+@app.post("/archive")
+def post_archive(request: Annotated[ArchivalRequest, Body()]) -> Response[RunAccepted]:
+    accepted = start_archival(request, runtime())
+    logger.info("archival run started", extra={"run_id": accepted.run_id, "tables": len(request.source_table)})
+    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=accepted)
+
+
+@app.get("/runs/<run_id>")
+def get_run(run_id: RunId) -> dict[str, Any]:
+    rt = runtime()
+    try:
+        record = rt.runs.get(run_id)
+    except RunNotFoundError:
+        raise NotFoundError(f"run {run_id} does not exist") from None
+    view = record.model_dump(mode="json")
+    if record.execution_arn:
+        # Step Functions is the authority on whether the run is still going.
+        execution = rt.aws.stepfunctions.describe_execution(executionArn=record.execution_arn)
+        view["status"] = RunStatus(execution["status"]).value
+        if execution["status"] != RunStatus.SUCCEEDED:
+            view["error"] = view["error"] or execution.get("error")
+            view["cause"] = view["cause"] or execution.get("cause")
+    return view
+
+
+@app.get("/reports/<run_id>")
+def get_report(run_id: RunId) -> dict[str, Any]:
+    rt = runtime()
+    try:
+        record = rt.runs.get(run_id)
+    except RunNotFoundError:
+        raise NotFoundError(f"run {run_id} does not exist") from None
+    if not record.report_key:
+        raise NotFoundError(f"run {run_id} has no report yet (status {record.status.value})")
+    return {"run_id": run_id, "url": rt.reports.presigned_url(record.report_key), "expires_in": 3600}
+
+
+@app.post("/connections")
+def post_connection(request: Annotated[ConnectionRequest, Body()]) -> Response[ConnectionInfo]:
+    try:
+        info = runtime().connections.put(request)
+    except ClientError as exc:
+        logger.error("connection not stored", extra={"connection": request.name, "code": exc.response["Error"]["Code"]})
+        raise
+    logger.info("connection registered", extra={"connection": info.name, "engine": info.engine})
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=info)

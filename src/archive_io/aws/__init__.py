@@ -1,0 +1,1 @@
+"""AWS access: a client factory that honours the settings' endpoint, and repositories."""

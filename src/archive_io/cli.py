@@ -1,0 +1,113 @@
+"""`archive-io`: run the embedded platform (`serve`) or the end-to-end demo (`demo`)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="Archive-IO: archival of relational tables to Iceberg and of S3 files to Glacier.", no_args_is_help=True
+)
+console = Console()
+DEFAULT_STATE_DIR = Path(".archive-io")
+StateDir = Annotated[Path, typer.Option("--state-dir", help="Where the platform writes its files.")]
+
+
+def _quiet_logs(level: str) -> None:
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", level)
+    logging.basicConfig(level=logging.WARNING if level == "WARNING" else logging.INFO)
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port of the API (0: any free port).")] = 8080,
+    state_dir: StateDir = DEFAULT_STATE_DIR,
+) -> None:
+    """Run the embedded platform in the foreground until interrupted."""
+    _quiet_logs("INFO")
+    from archive_io.local.platform import LocalPlatform
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with LocalPlatform(state_dir.resolve(), port) as platform:
+        settings = platform.settings
+        assert settings is not None
+        # One parseable line: scripts and tests wait for it.
+        print(f"Archive-IO embedded platform ready: API {platform.api_url} AWS {settings.endpoint_url}", flush=True)
+        print(
+            f"  Iceberg: PYICEBERG_HOME={platform.state_dir} then load_catalog({settings.catalog_name!r})",
+            flush=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+    console.print("stopped")
+
+
+def _summary(run: dict[str, Any]) -> Table:
+    table = Table(title=f"Run {run['run_id']}: {run['status']}")
+    for column in ("table", "rows archived", "Iceberg table", "validation"):
+        table.add_column(column, justify="right" if column == "rows archived" else "left")
+    for name, result in run["tables"].items():
+        validation = result.get("validation") or {}
+        verdict = validation.get("verdict") or result.get("status")
+        style = "green" if verdict == "PASSED" else "red"
+        rows = result.get("rows_archived")
+        table.add_row(name, "—" if rows is None else f"{rows:,}", result["iceberg_table"], f"[{style}]{verdict}[/]")
+    return table
+
+
+@app.command()
+def demo(
+    state_dir: StateDir = DEFAULT_STATE_DIR,
+    rows: Annotated[int, typer.Option(help="Rows per demo table.")] = 500,
+) -> None:
+    """Archive a demo SQLite database end to end on the embedded platform."""
+    _quiet_logs("WARNING")
+    from archive_io.local.demo import DEMO_CONNECTION, DemoClient, create_demo_database, load_payload
+    from archive_io.local.platform import LocalPlatform
+
+    state_dir = state_dir.resolve()
+    with console.status("Creating the demo database") as status:
+        database = create_demo_database(state_dir / "demo.db", rows)
+        status.update("Starting the embedded platform")
+        with LocalPlatform(state_dir) as platform:
+            client = DemoClient(platform.api_url)
+            response = client.post("/connections", {"name": DEMO_CONNECTION, "url": f"sqlite:///{database}"})
+            if response.status_code != 201:
+                console.print(f"[red]POST /connections failed ({response.status_code}): {response.text}")
+                raise typer.Exit(1)
+            response = client.post("/archive", load_payload())
+            if response.status_code != 202:
+                console.print(f"[red]POST /archive failed ({response.status_code}): {response.text}")
+                raise typer.Exit(1)
+            run_id = response.json()["run_id"]
+            console.print(f"POST /archive -> 202, run {run_id}")
+
+            def progress(run: dict[str, Any]) -> None:
+                states = [f"{name} {t['status'].lower()}" for name, t in run["tables"].items()]
+                status.update(f"Run {run_id} {run['status']}: " + ", ".join(states))
+
+            run = client.wait_for_run(run_id, on_update=progress)
+            report = client.get(f"/reports/{run_id}")
+            report_path = None
+            if report.status_code == 200:
+                pdf = client.http.get(report.json()["url"], timeout=60)
+                pdf.raise_for_status()
+                report_path = state_dir / "reports" / f"archival-report-{run_id}.pdf"
+                report_path.parent.mkdir(parents=True, exist_ok=True)
+                report_path.write_bytes(pdf.content)
+    console.print(_summary(run))
+    if run.get("error"):
+        console.print(f"[red]{run['error']}: {run.get('cause')}")
+    console.print(f"PDF report: {report_path}" if report_path else "[red]no report was produced")
+    if run["status"] != "SUCCEEDED":
+        raise typer.Exit(1)

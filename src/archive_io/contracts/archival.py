@@ -1,0 +1,57 @@
+"""The table archival request: the body of `POST /archive` (the shape of seed 000's payload)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z_][A-Za-z0-9_$-]*$")]
+ConnectionName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class SourceTable(BaseModel):
+    """One table to archive; without `condition` or `query` the whole table is archived."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    table_name: Name = Field(description="Table name as it is in the source schema.")
+    condition: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4000,
+        description="A WHERE condition selecting the rows to archive, e.g. `Index < 20`. "
+        "Column names are matched against the table's columns and quoted for the source.",
+    )
+    query: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=8000,
+        description="A single SELECT over this table only, an alternative to `condition`.",
+    )
+
+
+class ArchivalRequest(BaseModel):
+    """Archive rows of one or more tables of a source database into Iceberg."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    glue_connection: ConnectionName = Field(description="Name of a connection registered by POST /connections.")
+    legal_hold: bool = Field(description="When true the archive may not be purged, whatever its retention.")
+    retention_policy: int = Field(ge=0, le=100, description="Retention of the archived rows, in years.")
+    source_database: Name
+    source_schema: Name = Field(description="Schema of the tables (`main` for SQLite).")
+    source_table: list[SourceTable] = Field(min_length=1, max_length=200)
+    triggered_by: str = Field(min_length=1, max_length=128)
+    triggered_by_email: Email
+
+    @model_validator(mode="after")
+    def _table_names_unique(self) -> ArchivalRequest:
+        seen: set[str] = set()
+        for table in self.source_table:
+            key = table.table_name.lower()
+            if key in seen:
+                raise ValueError(f"source_table: table {table.table_name!r} is listed twice")
+            seen.add(key)
+        return self

@@ -1,0 +1,1 @@
+"""The embedded platform: the whole of Archive-IO on one machine, no AWS account, no Docker."""

@@ -1,0 +1,159 @@
+"""moto's AWS emulation in this process, with its task backends routed to our entry points.
+
+moto executes state machines with its ASL interpreter but has no way to run local code for
+Lambda or Glue tasks. In a server started in this process its Docker-free backends run here,
+so three narrow patches route them to Archive-IO's own handlers. They depend on moto's
+internals: moto is pinned exactly in pyproject.toml.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import traceback
+from typing import Any
+
+from archive_io.local.runtimes import GlueMain, LambdaContext, LambdaHandler
+
+logger = logging.getLogger(__name__)
+
+MOTO_CONFIG = {
+    "stepfunctions": {"execute_state_machine": True},
+    "lambda": {"use_docker": False},
+    "batch": {"use_docker": False},
+}
+
+
+class TaskRouter:
+    """Which Python function runs each Lambda function and Glue job name."""
+
+    def __init__(self) -> None:
+        self.lambdas: dict[str, tuple[LambdaHandler, str]] = {}
+        self.glue_jobs: dict[str, GlueMain] = {}
+
+    def invoke_lambda(self, function: str, event: Any) -> Any:
+        name = function.rsplit(":function:", maxsplit=1)[-1].split(":", maxsplit=1)[0]
+        if name not in self.lambdas:
+            raise LookupError(f"no local handler for Lambda function {name}")
+        handler, arn = self.lambdas[name]
+        return handler(event, LambdaContext(function_name=name, invoked_function_arn=arn))
+
+    def glue_job(self, name: str) -> GlueMain:
+        if name not in self.glue_jobs:
+            raise LookupError(f"no local script for Glue job {name}")
+        return self.glue_jobs[name]
+
+
+def _patch_lambda(router: TaskRouter) -> None:
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+
+    def invoke(  # noqa: PLR0917 (moto's signature)
+        self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: Any
+    ) -> bytes:
+        try:
+            result = router.invoke_lambda(function_name, json.loads(body or "{}"))
+            return json.dumps(result).encode()
+        except Exception as exc:
+            # Lambda's reply to an unhandled exception: Step Functions matches Catch/Retry on errorType.
+            logger.exception("Lambda %s failed", function_name)
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps(
+                {
+                    "errorType": type(exc).__name__,
+                    "errorMessage": str(exc),
+                    "stackTrace": traceback.format_exception(exc)[-5:],
+                }
+            ).encode()
+
+    setattr(LambdaSimpleBackend, "invoke", invoke)  # noqa: B010 (patching moto's method)
+
+
+def _patch_glue(router: TaskRouter) -> None:
+    from moto.glue import models as glue
+    from moto.moto_api import state_manager
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        resource,
+        state_task_service_glue,
+    )
+
+    # moto 5.2.5 bug: `glue:startJobRun.sync` dereferences a callback endpoint the Glue service
+    # never creates; declaring the callback pattern supported makes the interpreter create it.
+    patterns: set[Any] = state_task_service_glue._SUPPORTED_INTEGRATION_PATTERNS
+    patterns.add(resource.ResourceCondition.WaitForTaskToken)
+    # Job runs change state only when our thread says so, not on moto's clock.
+    state_manager.set_transition("glue::job_run", {"progression": "manual", "times": 2**62})
+
+    original_start = glue.FakeJob.start_job_run
+    original_as_dict = glue.FakeJobRun.as_dict
+
+    def start_job_run(self: Any, *args: Any, **kwargs: Any) -> str:
+        run_id: str = original_start(self, *args, **kwargs)
+        job_run = self.get_job_run(run_id)
+        main = router.glue_job(self.name)
+        argv = [f"{self.name}.py", "--JOB_NAME", self.name, "--JOB_RUN_ID", run_id]
+        for key, value in (job_run.arguments or {}).items():
+            argv += [key, value]
+        job_run.status = "RUNNING"
+
+        def run() -> None:
+            try:
+                main(argv)
+                job_run.status = "SUCCEEDED"
+            except BaseException as exc:
+                logger.exception("Glue job %s run %s failed", self.name, run_id)
+                job_run.error_message = f"{type(exc).__name__}: {exc}"
+                job_run.status = "FAILED"
+
+        threading.Thread(target=run, name=f"glue-{self.name}-{run_id[:10]}", daemon=True).start()
+        return run_id
+
+    def as_dict(self: Any) -> dict[str, Any]:
+        result: dict[str, Any] = original_as_dict(self)
+        if message := getattr(self, "error_message", None):
+            result["ErrorMessage"] = message
+        return result
+
+    setattr(glue.FakeJob, "start_job_run", start_job_run)  # noqa: B010 (patching moto's method)
+    setattr(glue.FakeJobRun, "as_dict", as_dict)  # noqa: B010
+
+
+_installed: list[TaskRouter] = []
+_install_lock = threading.Lock()
+
+
+def install(router: TaskRouter) -> None:
+    """Patch moto and configure it to execute state machines: once per process (moto's backends are global)."""
+    with _install_lock:
+        if _installed:
+            raise RuntimeError("one embedded platform per process")
+        from moto.core.config import default_user_config
+
+        for service, values in MOTO_CONFIG.items():
+            default_user_config[service].update(values)  # type: ignore[literal-required]
+        _patch_lambda(router)
+        _patch_glue(router)
+        # moto logs every failed task at ERROR with its whole state; our handlers log their own errors.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        logging.getLogger("moto").setLevel(logging.CRITICAL)
+        _installed.append(router)
+
+
+class MotoServer:
+    """moto's threaded server on 127.0.0.1; the ASL interpreter calls back to it via MOTO_PORT."""
+
+    def __init__(self, port: int = 0) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self.port = 0
+
+    def start(self) -> str:
+        self._server.start()
+        _, self.port = self._server.get_host_and_port()
+        os.environ["MOTO_PORT"] = str(self.port)
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self._server.stop()

@@ -1,0 +1,104 @@
+"""Create the environment's resources in the emulation, under the names Terraform gives them."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import TYPE_CHECKING
+
+from archive_io import flows
+from archive_io.local.emulator import TaskRouter
+from archive_io.local.runtimes import GLUE_JOBS, LAMBDAS, glue_main, lambda_handler
+from archive_io.names import ResourceNames
+from archive_io.paths import project_root
+from archive_io.settings import Settings
+
+if TYPE_CHECKING:
+    from archive_io.aws.clients import AwsClients
+
+ACCOUNT_ID = "123456789012"  # moto's default account
+TABLE_CONCURRENCY = 4
+
+_TRUST = """{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+ "Principal": {"Service": ["lambda.amazonaws.com", "glue.amazonaws.com", "states.amazonaws.com"]}}]}"""
+
+
+def local_settings(names: ResourceNames, region: str, endpoint_url: str) -> Settings:
+    arn = f"arn:aws:states:{region}:{ACCOUNT_ID}:stateMachine:{names.state_machine('archival_flow')}"
+    return Settings(
+        env=names.env,
+        region=region,
+        endpoint_url=endpoint_url,
+        runs_table=names.runs_table,
+        warehouse_bucket=names.warehouse_bucket,
+        reports_bucket=names.reports_bucket,
+        notifications_topic_arn=f"arn:aws:sns:{region}:{ACCOUNT_ID}:{names.notifications_topic}",
+        archival_flow_arn=arn,
+        connection_secret_prefix=names.connection_secret_prefix,
+    )
+
+
+def _zip_of(path: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.write(path, arcname=path.rsplit("/", 1)[-1])
+    return buffer.getvalue()
+
+
+def provision(aws: AwsClients, names: ResourceNames, router: TaskRouter) -> None:
+    """Buckets, tables, topic, functions, jobs and state machines of one environment."""
+    settings = aws.settings
+    for bucket in (settings.warehouse_bucket, settings.reports_bucket):
+        aws.s3.create_bucket(Bucket=bucket)
+    aws.dynamodb.create_table(
+        TableName=settings.runs_table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "run_id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "run_id", "KeyType": "HASH"}],
+    )
+    aws.sns.create_topic(Name=names.notifications_topic)
+
+    role_arn = aws.iam.create_role(RoleName=f"{names.prefix}-tasks", AssumeRolePolicyDocument=_TRUST)["Role"]["Arn"]
+
+    environment = settings.as_mapping()
+    function_arns: dict[str, str] = {}
+    for folder in LAMBDAS:
+        handler_path = project_root() / "lambdas" / folder / "handler.py"
+        created = aws.lambda_.create_function(
+            FunctionName=names.function(folder),
+            Runtime="python3.11",
+            Role=role_arn,
+            Handler="handler.lambda_handler",
+            Code={"ZipFile": _zip_of(str(handler_path))},
+            Environment={"Variables": environment},
+            Timeout=900,
+        )
+        function_arns[folder] = created["FunctionArn"]
+        router.lambdas[names.function(folder)] = (lambda_handler(folder), created["FunctionArn"])
+
+    job_arguments = {f"--{key}": value for key, value in environment.items()}
+    for script in GLUE_JOBS:
+        aws.glue.create_job(
+            Name=names.glue_job(script),
+            Role=role_arn,
+            Command={"Name": "pythonshell", "ScriptLocation": f"glue_jobs/{script}.py", "PythonVersion": "3.9"},
+            DefaultArguments=job_arguments,
+            ExecutionProperty={"MaxConcurrentRuns": 50},
+        )
+        router.glue_jobs[names.glue_job(script)] = glue_main(script)
+
+    aws.stepfunctions.create_state_machine(
+        name=names.state_machine("archival_flow"),
+        roleArn=role_arn,
+        definition=flows.render(
+            "archival_flow",
+            {
+                "table_concurrency": TABLE_CONCURRENCY,
+                "archive_table_job_name": names.glue_job("archive_table"),
+                "validate_table_job_name": names.glue_job("validate_table"),
+                "report_function_arn": function_arns["report"],
+                "runs_table_name": settings.runs_table,
+                "notifications_topic_arn": settings.notifications_topic_arn,
+            },
+        ),
+    )

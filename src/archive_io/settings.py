@@ -1,0 +1,78 @@
+"""The runtime settings: one frozen object per runtime, loaded once.
+
+Lambda functions read them from their environment, Glue jobs from their job arguments
+(`--ARCHIVE_IO_RUNS_TABLE value`); both use the same keys.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from archive_io.names import ICEBERG_CATALOG
+
+ENV = "ARCHIVE_IO_ENV"
+REGION = "AWS_REGION"
+ENDPOINT_URL = "ARCHIVE_IO_ENDPOINT_URL"
+RUNS_TABLE = "ARCHIVE_IO_RUNS_TABLE"
+WAREHOUSE_BUCKET = "ARCHIVE_IO_WAREHOUSE_BUCKET"
+REPORTS_BUCKET = "ARCHIVE_IO_REPORTS_BUCKET"
+NOTIFICATIONS_TOPIC_ARN = "ARCHIVE_IO_NOTIFICATIONS_TOPIC_ARN"
+ARCHIVAL_FLOW_ARN = "ARCHIVE_IO_ARCHIVAL_FLOW_ARN"
+CONNECTION_SECRET_PREFIX = "ARCHIVE_IO_CONNECTION_SECRET_PREFIX"  # noqa: S105 (a variable name)
+
+_KEYS = {
+    "env": ENV,
+    "region": REGION,
+    "endpoint_url": ENDPOINT_URL,
+    "runs_table": RUNS_TABLE,
+    "warehouse_bucket": WAREHOUSE_BUCKET,
+    "reports_bucket": REPORTS_BUCKET,
+    "notifications_topic_arn": NOTIFICATIONS_TOPIC_ARN,
+    "archival_flow_arn": ARCHIVAL_FLOW_ARN,
+    "connection_secret_prefix": CONNECTION_SECRET_PREFIX,
+}
+
+
+class SettingsError(RuntimeError):
+    """The runtime's configuration is missing a key or has a bad value."""
+
+
+class Settings(BaseModel):
+    """Where this runtime's resources are. `endpoint_url` is set only off AWS (the embedded platform)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    env: str
+    region: str
+    runs_table: str
+    warehouse_bucket: str
+    reports_bucket: str
+    notifications_topic_arn: str
+    archival_flow_arn: str
+    connection_secret_prefix: str
+    endpoint_url: str | None = None
+    catalog_name: str = ICEBERG_CATALOG
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, str]) -> Settings:
+        """Settings from environment-variable style keys (ARCHIVE_IO_RUNS_TABLE...)."""
+        present = {field: values[key] for field, key in _KEYS.items() if values.get(key)}
+        try:
+            return cls(**present)
+        except ValidationError as exc:
+            missing = [_KEYS.get(str(e["loc"][0]), str(e["loc"][0])) for e in exc.errors()]
+            raise SettingsError(f"missing or invalid settings: {', '.join(missing)}") from None
+
+    def as_mapping(self) -> dict[str, str]:
+        """The inverse of from_mapping: what a runtime's environment or job arguments carry."""
+        return {key: str(getattr(self, field)) for field, key in _KEYS.items() if getattr(self, field)}
+
+
+@cache
+def get_settings() -> Settings:
+    """This process's settings, read from its environment on first use."""
+    return Settings.from_mapping(os.environ)

@@ -1,0 +1,1 @@
+"""Table archival: sources, SQL planning, the Iceberg sink, validation."""

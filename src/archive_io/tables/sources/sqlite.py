@@ -1,0 +1,104 @@
+"""SQLite source (the embedded demo's database), read with the standard library."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from archive_io.contracts.connections import sqlite_path
+from archive_io.tables.errors import SourceUnavailableError, UnknownTableError, UnsupportedTypeError
+from archive_io.tables.sources import Column
+
+_DECIMAL = re.compile(r"^(?:DECIMAL|NUMERIC)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$")
+
+
+def arrow_type_of(column: str, declared: str) -> pa.DataType:
+    """The Arrow type of a SQLite column from its declared type (SQLite's affinity rules, made strict)."""
+    decl = declared.strip().upper()
+    if match := _DECIMAL.match(decl):
+        return pa.decimal128(int(match[1]), int(match[2] or 0))
+    if decl in {"BOOLEAN", "BOOL"}:
+        return pa.bool_()
+    if decl in {"DATETIME", "TIMESTAMP"}:
+        return pa.timestamp("us")
+    if decl == "DATE":
+        return pa.date32()
+    if "INT" in decl:
+        return pa.int64()
+    if any(t in decl for t in ("CHAR", "CLOB", "TEXT")):
+        return pa.string()
+    if decl == "BLOB":
+        return pa.binary()
+    if any(t in decl for t in ("REAL", "FLOA", "DOUB")):
+        return pa.float64()
+    raise UnsupportedTypeError(f"column {column!r} has type {declared or '(none)'!r}, which cannot be archived")
+
+
+def _converter(arrow_type: pa.DataType) -> Any:
+    """How a SQLite value becomes the Python value Arrow expects for the column's type."""
+    if pa.types.is_decimal(arrow_type):
+        return lambda v: None if v is None else Decimal(str(v))
+    if pa.types.is_timestamp(arrow_type):
+        return lambda v: None if v is None else _timestamp(v)
+    if pa.types.is_date(arrow_type):
+        return lambda v: None if v is None else date.fromisoformat(v)
+    if pa.types.is_boolean(arrow_type):
+        return lambda v: None if v is None else bool(v)
+    return None
+
+
+def _timestamp(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    # naive text is taken as UTC, as every session of the archival engine is
+    return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+class SqliteSource:
+    dialect = "sqlite"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        # read-only: archival never writes to its source except in the purge step
+        if not Path(path).is_file():
+            raise SourceUnavailableError(f"sqlite database {path} does not exist")
+        self._conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True, check_same_thread=False)
+
+    @classmethod
+    def from_url(cls, url: str) -> SqliteSource:
+        return cls(sqlite_path(url))
+
+    def columns(self, schema: str, table: str) -> list[Column]:
+        rows = self._conn.execute(
+            'SELECT name, type, "notnull" FROM pragma_table_info(?, ?)', (table, schema)
+        ).fetchall()
+        if not rows:
+            raise UnknownTableError(f"table {schema}.{table} does not exist in the source")
+        return [Column(n, t, arrow_type_of(n, t), not notnull) for n, t, notnull in rows]
+
+    def batches(self, sql: str, schema: pa.Schema, batch_rows: int) -> Iterator[pa.RecordBatch]:
+        converters = [_converter(field.type) for field in schema]
+        cursor = self._conn.execute(sql)
+        try:
+            while rows := cursor.fetchmany(batch_rows):
+                arrays = []
+                for i, field in enumerate(schema):
+                    convert = converters[i]
+                    values = [row[i] for row in rows] if convert is None else [convert(row[i]) for row in rows]
+                    arrays.append(pa.array(values, type=field.type))
+                yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+        finally:
+            cursor.close()
+
+    def count(self, sql: str) -> int:
+        (n,) = self._conn.execute(f"SELECT COUNT(*) FROM ({sql})").fetchone()
+        return int(n)
+
+    def close(self) -> None:
+        self._conn.close()

@@ -1,0 +1,174 @@
+"""The API Lambda's handler, over moto's in-process emulation (no network, no execution)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from archive_io import api, flows
+from archive_io.aws import clients
+from archive_io.local.api_gateway import proxy_event
+from archive_io.local.demo import create_demo_database
+from archive_io.local.runtimes import LambdaContext, lambda_handler
+from archive_io.names import ResourceNames
+from archive_io.settings import Settings, get_settings
+from tests.conftest import payload
+
+NAMES = ResourceNames("test")
+REGION = "eu-west-1"
+FLOW_ARN = f"arn:aws:states:{REGION}:123456789012:stateMachine:{NAMES.state_machine('archival_flow')}"
+SETTINGS = Settings(
+    env="test",
+    region=REGION,
+    runs_table=NAMES.runs_table,
+    warehouse_bucket=NAMES.warehouse_bucket,
+    reports_bucket=NAMES.reports_bucket,
+    notifications_topic_arn=f"arn:aws:sns:{REGION}:123456789012:{NAMES.notifications_topic}",
+    archival_flow_arn=FLOW_ARN,
+    connection_secret_prefix=NAMES.connection_secret_prefix,
+)
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    for key, value in SETTINGS.as_mapping().items():
+        monkeypatch.setenv(key, value)
+    for cached in (get_settings, api.runtime, clients._client):
+        cached.cache_clear()
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        ddb.create_table(
+            TableName=SETTINGS.runs_table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "run_id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "run_id", "KeyType": "HASH"}],
+        )
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        definition = flows.render(
+            "archival_flow", dict.fromkeys(flows.placeholders("archival_flow"), "x") | {"table_concurrency": 1}
+        )
+        sfn.create_state_machine(
+            name=NAMES.state_machine("archival_flow"),
+            definition=definition,
+            roleArn="arn:aws:iam::123456789012:role/sfn",
+        )
+        database = create_demo_database(tmp_path / "demo.db", rows=30)
+        yield {
+            "sfn": sfn,
+            "ddb": ddb,
+            "database": database,
+            "secrets": boto3.client("secretsmanager", region_name=REGION),
+        }
+    for cached in (get_settings, api.runtime, clients._client):
+        cached.cache_clear()
+
+
+handler = lambda_handler("api")
+
+
+def call(method: str, path: str, body: Any = None, raw: str | None = None) -> tuple[int, dict[str, Any]]:
+    data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+    request = Request(
+        EnvironBuilder(method=method, path=path, data=data, content_type="application/json").get_environ()
+    )
+    response = handler(proxy_event(request), LambdaContext(function_name=NAMES.function("api")))
+    return response["statusCode"], json.loads(response["body"])
+
+
+def register(database: Path, name: str = "demo_connection") -> None:
+    status, body = call("POST", "/connections", {"name": name, "url": f"sqlite:///{database}"})
+    assert status == 201, body
+
+
+def executions(aws: dict[str, Any]) -> int:
+    return len(aws["sfn"].list_executions(stateMachineArn=FLOW_ARN)["executions"])
+
+
+def test_post_archive_starts_one_execution_named_by_the_run(aws: dict[str, Any]) -> None:
+    register(aws["database"])
+    status, body = call("POST", "/archive", payload("archival_input_payload.json"))
+    assert status == 202, body
+    run_id = body["run_id"]
+    (execution,) = aws["sfn"].list_executions(stateMachineArn=FLOW_ARN)["executions"]
+    assert execution["name"] == run_id
+    flow_input = json.loads(aws["sfn"].describe_execution(executionArn=execution["executionArn"])["input"])
+    assert flow_input == {"run_id": run_id, "tables": [{"table_name": t} for t in ("products", "leads", "customers")]}
+
+    status, run = call("GET", f"/runs/{run_id}")
+    assert status == 200
+    assert run["status"] == "RUNNING"
+    assert run["tables"]["products"]["source_sql"].endswith('WHERE "Index" < 20')
+    assert run["tables"]["customers"]["iceberg_table"] == "archive_demo_main.customers"
+
+
+def test_connection_credentials_stay_in_secrets_manager(aws: dict[str, Any]) -> None:
+    status, body = call("POST", "/connections", {"name": "pg", "url": "postgresql://app:s3cr3t@db:5432/sales"})
+    assert status == 201
+    assert body == {"name": "pg", "engine": "postgresql", "host": "db", "database": "sales"}
+    secret = aws["secrets"].get_secret_value(SecretId=f"{SETTINGS.connection_secret_prefix}pg")
+    assert secret["SecretString"] == "postgresql://app:s3cr3t@db:5432/sales"
+    # Re-registering replaces the URL instead of failing.
+    assert call("POST", "/connections", {"name": "pg", "url": "postgresql://app:n3w@db:5432/sales"})[0] == 201
+    assert "n3w" in aws["secrets"].get_secret_value(SecretId=f"{SETTINGS.connection_secret_prefix}pg")["SecretString"]
+
+
+def test_bad_connection_url_is_refused_without_echoing_it(aws: dict[str, Any]) -> None:
+    status, body = call("POST", "/connections", {"name": "pg", "url": "ftp://u:s3cr3t@h/db"})
+    assert status == 400
+    assert body["message"].startswith("invalid request: url:")
+    assert "s3cr3t" not in json.dumps(body)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "problem"),
+    [
+        (lambda b: b.pop("triggered_by"), "triggered_by: Field required"),
+        (lambda b: b.update(legal_hold="maybe"), "legal_hold:"),
+        (lambda b: b["source_table"][0].update(table_name="nope"), "table main.nope does not exist"),
+        (lambda b: b["source_table"][1].update(condition="Missing < 3"), "column 'Missing' does not exist"),
+        (
+            lambda b: b.update(glue_connection="unknown_db"),
+            "glue_connection: connection 'unknown_db' is not registered",
+        ),
+        (lambda b: b["source_table"][2].update(query="DROP TABLE customers"), "query must be a SELECT"),
+    ],
+)
+def test_bad_archive_requests_name_the_problem_and_start_nothing(
+    aws: dict[str, Any], mutate: Any, problem: str
+) -> None:
+    register(aws["database"])
+    body = payload("archival_input_payload.json")
+    mutate(body)
+    status, answer = call("POST", "/archive", body)
+    assert status == 400, answer
+    assert problem in answer["message"]
+    assert executions(aws) == 0
+    assert aws["ddb"].scan(TableName=SETTINGS.runs_table)["Count"] == 0
+
+
+def test_malformed_json_is_a_400(aws: dict[str, Any]) -> None:
+    status, body = call("POST", "/archive", raw='{"glue_connection": ')
+    assert status == 400
+    assert "not valid JSON" in body["message"]
+    assert executions(aws) == 0
+
+
+def test_unknown_run_and_report_are_404(aws: dict[str, Any]) -> None:
+    assert call("GET", "/runs/run-20260101-000000-deadbeef")[0] == 404
+    assert call("GET", "/reports/run-20260101-000000-deadbeef")[0] == 404
+
+
+def test_report_of_a_running_run_is_404_with_its_status(aws: dict[str, Any]) -> None:
+    register(aws["database"])
+    run_id = call("POST", "/archive", payload("archival_input_payload.json"))[1]["run_id"]
+    status, body = call("GET", f"/reports/{run_id}")
+    assert status == 404
+    assert "no report yet (status RUNNING)" in body["message"]
