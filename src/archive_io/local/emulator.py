@@ -2,7 +2,7 @@
 
 moto executes state machines with its ASL interpreter but has no way to run local code for
 Lambda or Glue tasks. In a server started in this process its Docker-free backends run here,
-so three narrow patches route them to Archive-IO's own handlers. They depend on moto's
+so narrow patches route them to Archive-IO's own handlers and mend two interpreter bugs. They depend on moto's
 internals: moto is pinned exactly in pyproject.toml.
 """
 
@@ -119,6 +119,22 @@ def _patch_glue(router: TaskRouter) -> None:
     setattr(glue.FakeJobRun, "as_dict", as_dict)  # noqa: B010
 
 
+def _patch_map_errors() -> None:
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import iteration_worker
+
+    # moto 5.2.5 bug: a Map iteration that failed with a States.* error (States.TaskFailed from a
+    # Glue task) is re-raised under a CustomErrorName, which refuses that prefix, so the Map's Catch
+    # sees a ValueError instead of the task's error. AWS propagates the States.* name unchanged.
+    def error_name(error_name: str) -> Any:
+        if isinstance(error_name, str) and error_name.startswith("States."):
+            return StatesErrorName.from_name(error_name)
+        return CustomErrorName(error_name=error_name)
+
+    setattr(iteration_worker, "CustomErrorName", error_name)  # noqa: B010 (patching moto's module)
+
+
 _installed: list[TaskRouter] = []
 _install_lock = threading.Lock()
 
@@ -134,6 +150,7 @@ def install(router: TaskRouter) -> None:
             default_user_config[service].update(values)  # type: ignore[literal-required]
         _patch_lambda(router)
         _patch_glue(router)
+        _patch_map_errors()
         # moto logs every failed task at ERROR with its whole state; our handlers log their own errors.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         logging.getLogger("moto").setLevel(logging.CRITICAL)
