@@ -25,6 +25,22 @@ app = APIGatewayRestResolver(enable_validation=True)
 RunId = Annotated[str, Path(pattern=r"^run-[0-9a-z-]{1,64}$")]
 
 
+def resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Answer one API Gateway proxy event.
+
+    Every body is JSON, whatever Content-Type the client declared: `curl -d` says
+    application/x-www-form-urlencoded, and a form parser would read the JSON (secrets and all)
+    as one field name.
+    """
+    headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
+    multi = {k: v for k, v in (event.get("multiValueHeaders") or {}).items() if k.lower() != "content-type"}
+    event = event | {
+        "headers": headers | {"Content-Type": "application/json"},
+        "multiValueHeaders": multi | {"Content-Type": ["application/json"]},
+    }
+    return app.resolve(event, context)
+
+
 @cache
 def runtime() -> Runtime:
     return Runtime(get_settings())

@@ -74,11 +74,11 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, A
 handler = lambda_handler("api")
 
 
-def call(method: str, path: str, body: Any = None, raw: str | None = None) -> tuple[int, dict[str, Any]]:
+def call(
+    method: str, path: str, body: Any = None, raw: str | None = None, content_type: str = "application/json"
+) -> tuple[int, dict[str, Any]]:
     data = raw if raw is not None else (json.dumps(body) if body is not None else None)
-    request = Request(
-        EnvironBuilder(method=method, path=path, data=data, content_type="application/json").get_environ()
-    )
+    request = Request(EnvironBuilder(method=method, path=path, data=data, content_type=content_type).get_environ())
     response = handler(proxy_event(request), LambdaContext(function_name=NAMES.function("api")))
     return response["statusCode"], json.loads(response["body"])
 
@@ -172,3 +172,15 @@ def test_report_of_a_running_run_is_404_with_its_status(aws: dict[str, Any]) -> 
     status, body = call("GET", f"/reports/{run_id}")
     assert status == 404
     assert "no report yet (status RUNNING)" in body["message"]
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain"])
+def test_bodies_are_json_whatever_the_declared_type(aws: dict[str, Any], content_type: str) -> None:
+    body = {"name": "pg", "url": "postgresql://app:s3cr3t@db:5432/sales"}
+    status, answer = call("POST", "/connections", body, content_type=content_type)
+    assert status == 201, answer
+    status, answer = call(
+        "POST", "/connections", raw='{"name": "pg", "url": "ftp://u:s3cr3t@h/db"', content_type=content_type
+    )
+    assert status == 400
+    assert "s3cr3t" not in json.dumps(answer)
