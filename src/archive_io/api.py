@@ -56,9 +56,10 @@ def _invalid(exc: RequestValidationError) -> Response[Any]:
     errors = []
     for error in exc.errors():
         loc = [str(part) for part in error["loc"] if part != "body"]
-        field = ".".join(loc) or "body"
-        problem = "body is not valid JSON" if error.get("type") == "json_invalid" else error.get("msg", "invalid")
-        errors.append({"field": field, "problem": problem})
+        if error.get("type") == "json_invalid":  # its loc is the character where parsing stopped
+            errors.append({"field": "body", "problem": f"not valid JSON (at character {'.'.join(loc) or 0})"})
+            continue
+        errors.append({"field": ".".join(loc) or "body", "problem": error.get("msg", "invalid")})
     message = "; ".join(f"{e['field']}: {e['problem']}" for e in errors)
     return _problem(400, f"invalid request: {message}", errors=errors)
 

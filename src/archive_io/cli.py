@@ -25,6 +25,7 @@ StateDir = Annotated[Path, typer.Option("--state-dir", help="Where the platform 
 def _quiet_logs(level: str) -> None:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", level)
     logging.basicConfig(level=logging.WARNING if level == "WARNING" else logging.INFO)
+    logging.getLogger("botocore").setLevel(logging.WARNING)
 
 
 @app.command()

@@ -157,7 +157,7 @@ def test_bad_archive_requests_name_the_problem_and_start_nothing(
 def test_malformed_json_is_a_400(aws: dict[str, Any]) -> None:
     status, body = call("POST", "/archive", raw='{"glue_connection": ')
     assert status == 400
-    assert "not valid JSON" in body["message"]
+    assert body["message"] == "invalid request: body: not valid JSON (at character 20)"
     assert executions(aws) == 0
 
 

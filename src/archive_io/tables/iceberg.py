@@ -122,6 +122,6 @@ def count_run_rows(catalog: Catalog, identifier: str, snapshot_id: int, run_id: 
         table = catalog.load_table(identifier)
     except NoSuchTableError:
         return 0
-    run_filter = EqualTo(RUN_ID_COLUMN, run_id)  # type: ignore[call-arg]  # the pydantic mypy plugin misreads it
+    run_filter = EqualTo(RUN_ID_COLUMN, run_id)  # type: ignore[call-arg,misc]  # the pydantic mypy plugin misreads it
     scan = table.scan(row_filter=run_filter, snapshot_id=snapshot_id, selected_fields=(RUN_ID_COLUMN,))
     return sum(batch.num_rows for batch in scan.to_arrow_batch_reader())
