@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from botocore.exceptions import ClientError
 
 from archive_io.aws.connections import UnknownConnectionError
+from archive_io.aws.reports import PRESIGNED_SECONDS
 from archive_io.aws.runs import RunNotFoundError
 from archive_io.contracts import ArchivalRequest, ConnectionInfo, ConnectionRequest, RunAccepted, RunStatus
 from archive_io.runtime import Runtime
@@ -74,6 +75,11 @@ def _unknown_connection(exc: UnknownConnectionError) -> Response[Any]:
     return _problem(400, f"glue_connection: {exc}")
 
 
+@app.exception_handler(RunNotFoundError)
+def _unknown_run(exc: RunNotFoundError) -> Response[Any]:
+    return _problem(404, f"run {exc} does not exist")
+
+
 @app.exception_handler(Exception)
 def _internal(exc: Exception) -> Response[Any]:
     if isinstance(exc, ServiceError):  # NotFoundError and friends: their own status and message
@@ -92,10 +98,7 @@ def post_archive(request: Annotated[ArchivalRequest, Body()]) -> Response[RunAcc
 @app.get("/runs/<run_id>")
 def get_run(run_id: RunId) -> dict[str, Any]:
     rt = runtime()
-    try:
-        record = rt.runs.get(run_id)
-    except RunNotFoundError:
-        raise NotFoundError(f"run {run_id} does not exist") from None
+    record = rt.runs.get(run_id)
     view = record.model_dump(mode="json")
     if record.execution_arn:
         # Step Functions is the authority on whether the run is still going.
@@ -110,13 +113,10 @@ def get_run(run_id: RunId) -> dict[str, Any]:
 @app.get("/reports/<run_id>")
 def get_report(run_id: RunId) -> dict[str, Any]:
     rt = runtime()
-    try:
-        record = rt.runs.get(run_id)
-    except RunNotFoundError:
-        raise NotFoundError(f"run {run_id} does not exist") from None
+    record = rt.runs.get(run_id)
     if not record.report_key:
         raise NotFoundError(f"run {run_id} has no report yet (status {record.status.value})")
-    return {"run_id": run_id, "url": rt.reports.presigned_url(record.report_key), "expires_in": 3600}
+    return {"run_id": run_id, "url": rt.reports.presigned_url(record.report_key), "expires_in": PRESIGNED_SECONDS}
 
 
 @app.post("/connections")

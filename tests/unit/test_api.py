@@ -17,24 +17,16 @@ from archive_io import api, flows
 from archive_io.aws import clients
 from archive_io.local.api_gateway import proxy_event
 from archive_io.local.demo import create_demo_database
+from archive_io.local.resources import local_settings
 from archive_io.local.runtimes import LambdaContext, lambda_handler
 from archive_io.names import ResourceNames
-from archive_io.settings import Settings, get_settings
+from archive_io.settings import get_settings
 from tests.conftest import payload
 
 NAMES = ResourceNames("test")
 REGION = "eu-west-1"
-FLOW_ARN = f"arn:aws:states:{REGION}:123456789012:stateMachine:{NAMES.state_machine('archival_flow')}"
-SETTINGS = Settings(
-    env="test",
-    region=REGION,
-    runs_table=NAMES.runs_table,
-    warehouse_bucket=NAMES.warehouse_bucket,
-    reports_bucket=NAMES.reports_bucket,
-    notifications_topic_arn=f"arn:aws:sns:{REGION}:123456789012:{NAMES.notifications_topic}",
-    archival_flow_arn=FLOW_ARN,
-    connection_secret_prefix=NAMES.connection_secret_prefix,
-)
+SETTINGS = local_settings(NAMES, REGION, endpoint_url=None)  # in-process moto: no endpoint
+FLOW_ARN = SETTINGS.archival_flow_arn
 
 
 @pytest.fixture

@@ -23,7 +23,8 @@ _TRUST = """{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action"
  "Principal": {"Service": ["lambda.amazonaws.com", "glue.amazonaws.com", "states.amazonaws.com"]}}]}"""
 
 
-def local_settings(names: ResourceNames, region: str, endpoint_url: str) -> Settings:
+def local_settings(names: ResourceNames, region: str, endpoint_url: str | None) -> Settings:
+    """The settings of an emulated environment (moto's account), as Terraform would set them."""
     arn = f"arn:aws:states:{region}:{ACCOUNT_ID}:stateMachine:{names.state_machine('archival_flow')}"
     return Settings(
         env=names.env,
