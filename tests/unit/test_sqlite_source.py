@@ -56,8 +56,7 @@ def test_rows_stream_as_typed_batches(tmp_path: Path) -> None:
         ("ts", True),
         ("ok", True),
     ]
-    schema = pa.schema([pa.field(c.name, c.arrow_type, c.nullable) for c in columns])
-    batches = list(source.batches('SELECT * FROM "t"', schema, batch_rows=4))
+    batches = list(source.batches('SELECT * FROM "t"', columns, batch_rows=4))
     assert [b.num_rows for b in batches] == [4, 2]
     rows = pa.Table.from_batches(batches).to_pylist()
     assert rows[0] == {
@@ -87,4 +86,4 @@ def test_the_source_is_opened_read_only(tmp_path: Path) -> None:
         db.execute("CREATE TABLE t (a INTEGER)")
     source = SqliteSource(str(path))
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
-        next(source.batches("DELETE FROM t RETURNING a", pa.schema([pa.field("a", pa.int64())]), 10))
+        next(source.batches("DELETE FROM t RETURNING a", source.columns("main", "t"), 10))

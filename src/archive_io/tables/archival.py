@@ -9,8 +9,6 @@ import uuid
 from collections.abc import Callable
 from contextlib import closing
 
-import pyarrow as pa
-
 from archive_io.aws.runs import now
 from archive_io.contracts import (
     ArchivalRequest,
@@ -24,7 +22,7 @@ from archive_io.contracts import (
 )
 from archive_io.runtime import Runtime
 from archive_io.tables import iceberg
-from archive_io.tables.sources import Source, open_source
+from archive_io.tables.sources import Source, arrow_schema, open_source
 from archive_io.tables.sql import build_select
 
 logger = logging.getLogger(__name__)
@@ -109,9 +107,8 @@ def archive_table(runtime: Runtime, run_id: str, table_name: str, opener: Source
     try:
         with closing(opener(runtime.connections.url(request.glue_connection))) as source:
             by_name = {c.name: c for c in source.columns(request.source_schema, table_name)}
-            source_schema = pa.schema(
-                [pa.field(name, by_name[name].arrow_type, nullable=by_name[name].nullable) for name in planned.columns]
-            )
+            columns = [by_name[name] for name in planned.columns]
+            source_schema = arrow_schema(columns)
             catalog = runtime.catalog()
             table = iceberg.ensure_table(
                 catalog,
@@ -131,7 +128,7 @@ def archive_table(runtime: Runtime, run_id: str, table_name: str, opener: Source
             else:
                 snapshot, rows, nbytes = iceberg.append_run(
                     table,
-                    source.batches(planned.source_sql, source_schema, BATCH_ROWS),
+                    source.batches(planned.source_sql, columns, BATCH_ROWS),
                     source_schema,
                     run_id,
                     {

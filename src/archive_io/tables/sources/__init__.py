@@ -2,23 +2,65 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
 import pyarrow as pa
+import sqlglot
+from sqlglot import exp
 
 from archive_io.contracts.connections import engine_of
 
 
 @dataclass(frozen=True)
 class Column:
-    """A source column: its real name, declared type and the Arrow type it is archived as."""
+    """A source column: its real name, declared type and the Arrow type it is archived as.
+
+    `as_text` columns are read as text and cast in Arrow, where a driver would lose meaning
+    (connectorx's decimal(38,10), ADBC's opaque numeric, uuid bytes, enum labels).
+    """
 
     name: str
     source_type: str
     arrow_type: pa.DataType
     nullable: bool
+    as_text: bool = False
+
+
+def arrow_schema(columns: Sequence[Column]) -> pa.Schema:
+    return pa.schema([pa.field(c.name, c.arrow_type, nullable=c.nullable) for c in columns])
+
+
+def extraction_sql(planned_sql: str, columns: Sequence[Column], dialect: str) -> str:
+    """The planned SELECT wrapped so `as_text` columns arrive as text: `SELECT ... FROM (planned) AS q`."""
+    projection = [
+        exp.cast(exp.column(c.name, quoted=True), exp.DataType.build("TEXT")).as_(c.name, quoted=True)
+        if c.as_text
+        else exp.column(c.name, quoted=True)
+        for c in columns
+    ]
+    inner = cast(exp.Query, sqlglot.parse_one(planned_sql, read=dialect)).subquery("archive_io_q")
+    return exp.select(*projection).from_(inner).sql(dialect=dialect)
+
+
+def cast_batches(reader: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+    """Each batch cast to the archive's types; a value that does not fit fails naming its column."""
+    for batch in reader:
+        arrays = []
+        for i, field in enumerate(schema):
+            column = batch.column(i)
+            if isinstance(column.type, pa.ExtensionType):
+                column = column.storage
+            if column.type != field.type:
+                try:
+                    column = column.cast(field.type)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                    raise ValueError(
+                        f"column {field.name!r}: cannot convert {column.type} to {field.type}: {exc}"
+                    ) from None
+            arrays.append(column)
+        yield pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
 class Source(Protocol):
@@ -31,8 +73,8 @@ class Source(Protocol):
         """The table's columns in order; UnknownTableError when it does not exist."""
         ...
 
-    def batches(self, sql: str, schema: pa.Schema, batch_rows: int) -> Iterator[pa.RecordBatch]:
-        """Stream the rows of `sql` as record batches of at most `batch_rows` rows."""
+    def batches(self, sql: str, columns: Sequence[Column], batch_rows: int) -> Iterator[pa.RecordBatch]:
+        """Stream the rows of `sql` (which selects `columns`) as record batches of `arrow_schema(columns)`."""
         ...
 
     def count(self, sql: str) -> int:
@@ -49,4 +91,10 @@ def open_source(url: str) -> Source:
         from archive_io.tables.sources.sqlite import SqliteSource
 
         return SqliteSource.from_url(url)
-    raise NotImplementedError(f"{engine} sources are not supported yet")
+    if engine == "postgresql":
+        from archive_io.tables.sources.postgres import PostgresSource
+
+        return PostgresSource(url)
+    from archive_io.tables.sources.mysql import MysqlSource
+
+    return MysqlSource(url)

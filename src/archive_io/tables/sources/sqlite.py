@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from archive_io.contracts.connections import sqlite_path
 from archive_io.tables.errors import SourceUnavailableError, UnknownTableError, UnsupportedTypeError
-from archive_io.tables.sources import Column
+from archive_io.tables.sources import Column, arrow_schema
 
 _DECIMAL = re.compile(r"^(?:DECIMAL|NUMERIC)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$")
 
@@ -82,7 +82,8 @@ class SqliteSource:
             raise UnknownTableError(f"table {schema}.{table} does not exist in the source")
         return [Column(n, t, arrow_type_of(n, t), not notnull) for n, t, notnull in rows]
 
-    def batches(self, sql: str, schema: pa.Schema, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    def batches(self, sql: str, columns: Sequence[Column], batch_rows: int) -> Iterator[pa.RecordBatch]:
+        schema = arrow_schema(columns)
         converters = [_converter(field.type) for field in schema]
         cursor = self._conn.execute(sql)
         try:
