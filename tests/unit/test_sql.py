@@ -82,3 +82,58 @@ def test_refusals_say_why(kwargs: dict[str, str], problem: str) -> None:
 def test_ambiguous_case_insensitive_match_is_refused() -> None:
     with pytest.raises(RequestError, match="ambiguous"):
         build_select(dialect="postgres", schema="s", table="t", columns=["id", "ID"], condition="Id = 1")
+
+
+# What an attacker (or a careless user) might send as `condition`, and the part of the reply that says why.
+INJECTIONS = [
+    ("Index < 20; DROP TABLE t", "single statement"),
+    ("Index < 20 --\n; DELETE FROM t", "single statement"),
+    ("Index < 20 /* ; DROP TABLE t */", None),  # the comment is dropped, the condition is harmless
+    ("pg_sleep(10) IS NULL", "may not call pg_sleep()"),
+    ("pg_read_file('/etc/passwd') <> ''", "may not call pg_read_file()"),
+    ("lo_import('/etc/passwd') > 0", "may not call lo_import()"),
+    ("dblink('host=evil', 'select 1') IS NULL", "may not call dblink()"),
+    ("set_config('role', 'postgres', false) = 'x'", "may not call set_config()"),
+    ("sleep(5) = 0", "may not call sleep()"),
+    ("load_file('/etc/passwd') IS NULL", "may not call load_file()"),
+    ("benchmark(10000000, md5('a')) = 0", "may not call benchmark()"),
+    ("Index IN (SELECT id FROM secrets)", "may not contain"),
+    ("EXISTS (SELECT 1 FROM pg_shadow)", "may not contain"),
+    ("Index < 20 UNION SELECT * FROM secrets", "not valid SQL|boolean expression"),
+    ("1=1) OR (1=1", "not valid SQL"),
+]
+
+
+@pytest.mark.parametrize(("condition", "problem"), INJECTIONS)
+@pytest.mark.parametrize("dialect", ["postgres", "mysql"])
+def test_injection_corpus(dialect: str, condition: str, problem: str | None) -> None:
+    if problem is None:
+        sql, _ = build_select(dialect=dialect, schema="s", table="t", columns=COLUMNS, condition=condition)
+        assert "DROP" not in sql
+        return
+    with pytest.raises(RequestError, match=problem):
+        build_select(dialect=dialect, schema="s", table="t", columns=COLUMNS, condition=condition)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "query", "problem"),
+    [
+        ("mysql", "SELECT * FROM s.t INTO OUTFILE '/tmp/x'", "not valid SQL"),  # sqlglot cannot even parse it
+        ("postgres", "SELECT * INTO stolen FROM s.t", "it has into"),  # SELECT INTO creates a table
+    ],
+)
+def test_select_into_is_refused(dialect: str, query: str, problem: str) -> None:
+    with pytest.raises(RequestError, match=problem):
+        build_select(dialect=dialect, schema="s", table="t", columns=COLUMNS, query=query)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "condition"),
+    [
+        ("postgres", "Price > 0 AND lower(Name) LIKE 'a%' AND coalesce(Index, 0) < now() - interval '1 day'"),
+        ("mysql", "Index < 20 AND DATE_SUB(NOW(), INTERVAL 30 DAY) > Price AND upper(Name) = 'A'"),
+    ],
+)
+def test_standard_functions_are_allowed(dialect: str, condition: str) -> None:
+    sql, _ = build_select(dialect=dialect, schema="s", table="t", columns=COLUMNS, condition=condition)
+    assert "WHERE" in sql

@@ -18,6 +18,10 @@ from archive_io.tables.errors import RequestError
 
 # Anything that is not a plain expression over the table's own columns.
 _FORBIDDEN = (exp.Query, exp.Subquery, exp.Command, exp.DDL, exp.DML, exp.Into, exp.Placeholder)
+# sqlglot gives every standard SQL function its own expression class; what it does not know
+# stays `Anonymous`: pg_sleep, pg_read_file, lo_import, dblink, sleep, load_file, benchmark...
+# An allowlist, not a blocklist: only these unknown-to-sqlglot names are known to be pure.
+_PURE_ANONYMOUS = {"now"}
 
 
 def _resolve(name: str, columns: Sequence[str], table: str) -> str:
@@ -45,6 +49,11 @@ def _check_and_quote(node: exp.Expression, columns: Sequence[str], table: str, w
     """Resolve and quote every column of `node`; refuse anything but expressions over the table."""
     for forbidden in node.find_all(*_FORBIDDEN):
         raise RequestError(f"{what} may not contain {forbidden.key.upper()}: {forbidden.sql()[:80]}")
+    for call in node.find_all(exp.Anonymous):
+        if call.name.lower() not in _PURE_ANONYMOUS:
+            raise RequestError(
+                f"{what} may not call {call.name}(): only standard SQL functions without side effects are allowed"
+            )
     for column in node.find_all(exp.Column):
         if column.table and column.table.lower() != table.rsplit(".", maxsplit=1)[-1].lower():
             raise RequestError(f"{what} refers to table {column.table!r}; only {table} may be read")
