@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Annotated, Any
 
@@ -13,15 +14,18 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from botocore.exceptions import ClientError
 
 from archive_io.aws.connections import UnknownConnectionError
+from archive_io.aws.locks import TableLockedError
 from archive_io.aws.reports import PRESIGNED_SECONDS
 from archive_io.aws.runs import RunNotFoundError
 from archive_io.contracts import ArchivalRequest, ConnectionInfo, ConnectionRequest, RunAccepted, RunStatus
 from archive_io.runtime import Runtime
 from archive_io.settings import get_settings
-from archive_io.tables.archival import start_archival
+from archive_io.tables.archival import IdempotencyConflictError, start_archival
 from archive_io.tables.errors import RequestError
 
 logger = Logger(service="archive-io-api")
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 app = APIGatewayRestResolver(enable_validation=True)
 RunId = Annotated[str, Path(pattern=r"^run-[0-9a-z-]{1,64}$")]
 
@@ -88,9 +92,22 @@ def _internal(exc: Exception) -> Response[Any]:
     return _problem(500, f"internal error ({type(exc).__name__}); see the API's log")
 
 
+@app.exception_handler(TableLockedError)
+def _locked(exc: TableLockedError) -> Response[Any]:
+    return _problem(409, str(exc), locked=exc.lock_id, held_by=exc.holder)
+
+
+@app.exception_handler(IdempotencyConflictError)
+def _idempotency_conflict(exc: IdempotencyConflictError) -> Response[Any]:
+    return _problem(409, str(exc))
+
+
 @app.post("/archive")
 def post_archive(request: Annotated[ArchivalRequest, Body()]) -> Response[RunAccepted]:
-    accepted = start_archival(request, runtime())
+    key = app.current_event.get_header_value(IDEMPOTENCY_HEADER, case_sensitive=False)
+    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+        return _problem(400, f"{IDEMPOTENCY_HEADER}: 1 to 128 characters of A-Z a-z 0-9 . _ : -")
+    accepted = start_archival(request, runtime(), idempotency_key=key)
     logger.info("archival run started", extra={"run_id": accepted.run_id, "tables": len(request.source_table)})
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=accepted)
 

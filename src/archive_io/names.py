@@ -40,6 +40,10 @@ class ResourceNames:
         return f"{self.prefix}-runs"
 
     @property
+    def locks_table(self) -> str:
+        return f"{self.prefix}-locks"
+
+    @property
     def warehouse_bucket(self) -> str:
         return f"{self.prefix}-warehouse"
 

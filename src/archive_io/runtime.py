@@ -8,6 +8,7 @@ from pyiceberg.catalog import Catalog, load_catalog
 
 from archive_io.aws.clients import AwsClients, catalog_properties
 from archive_io.aws.connections import ConnectionRepository
+from archive_io.aws.locks import TableLocks
 from archive_io.aws.reports import ReportStore
 from archive_io.aws.runs import RunRepository
 from archive_io.settings import Settings
@@ -23,6 +24,10 @@ class Runtime:
     @cached_property
     def runs(self) -> RunRepository:
         return RunRepository(self.aws.dynamodb, self.settings.runs_table)
+
+    @cached_property
+    def locks(self) -> TableLocks:
+        return TableLocks(self.aws.dynamodb, self.settings.locks_table)
 
     @cached_property
     def connections(self) -> ConnectionRepository:

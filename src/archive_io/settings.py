@@ -18,6 +18,7 @@ ENV = "ARCHIVE_IO_ENV"
 REGION = "AWS_REGION"
 ENDPOINT_URL = "ARCHIVE_IO_ENDPOINT_URL"
 RUNS_TABLE = "ARCHIVE_IO_RUNS_TABLE"
+LOCKS_TABLE = "ARCHIVE_IO_LOCKS_TABLE"
 WAREHOUSE_BUCKET = "ARCHIVE_IO_WAREHOUSE_BUCKET"
 REPORTS_BUCKET = "ARCHIVE_IO_REPORTS_BUCKET"
 NOTIFICATIONS_TOPIC_ARN = "ARCHIVE_IO_NOTIFICATIONS_TOPIC_ARN"
@@ -29,6 +30,7 @@ _KEYS = {
     "region": REGION,
     "endpoint_url": ENDPOINT_URL,
     "runs_table": RUNS_TABLE,
+    "locks_table": LOCKS_TABLE,
     "warehouse_bucket": WAREHOUSE_BUCKET,
     "reports_bucket": REPORTS_BUCKET,
     "notifications_topic_arn": NOTIFICATIONS_TOPIC_ARN,
@@ -49,6 +51,7 @@ class Settings(BaseModel):
     env: str
     region: str
     runs_table: str
+    locks_table: str
     warehouse_bucket: str
     reports_bucket: str
     notifications_topic_arn: str

@@ -15,9 +15,10 @@ from werkzeug.wrappers import Request
 
 from archive_io import api, flows
 from archive_io.aws import clients
+from archive_io.aws.clients import AwsClients
 from archive_io.local.api_gateway import proxy_event
 from archive_io.local.demo import create_demo_database
-from archive_io.local.resources import local_settings
+from archive_io.local.resources import create_tables, local_settings
 from archive_io.local.runtimes import LambdaContext, lambda_handler
 from archive_io.names import ResourceNames
 from archive_io.settings import get_settings
@@ -37,12 +38,7 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, A
         cached.cache_clear()
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name=REGION)
-        ddb.create_table(
-            TableName=SETTINGS.runs_table,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "run_id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "run_id", "KeyType": "HASH"}],
-        )
+        create_tables(AwsClients(SETTINGS))
         sfn = boto3.client("stepfunctions", region_name=REGION)
         definition = flows.render(
             "archival_flow", dict.fromkeys(flows.placeholders("archival_flow"), "x") | {"table_concurrency": 1}
@@ -67,10 +63,18 @@ handler = lambda_handler("api")
 
 
 def call(
-    method: str, path: str, body: Any = None, raw: str | None = None, content_type: str = "application/json"
+    method: str,
+    path: str,
+    body: Any = None,
+    raw: str | None = None,
+    content_type: str = "application/json",
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, Any]]:
     data = raw if raw is not None else (json.dumps(body) if body is not None else None)
-    request = Request(EnvironBuilder(method=method, path=path, data=data, content_type=content_type).get_environ())
+    builder = EnvironBuilder(
+        method=method, path=path, data=data, content_type=content_type, headers=list((headers or {}).items())
+    )
+    request = Request(builder.get_environ())
     response = handler(proxy_event(request), LambdaContext(function_name=NAMES.function("api")))
     return response["statusCode"], json.loads(response["body"])
 
@@ -176,3 +180,42 @@ def test_bodies_are_json_whatever_the_declared_type(aws: dict[str, Any], content
     )
     assert status == 400
     assert "s3cr3t" not in json.dumps(answer)
+
+
+def test_same_idempotency_key_gives_the_same_run(aws: dict[str, Any]) -> None:
+    register(aws["database"])
+    body = payload("archival_input_payload.json")
+    first = call("POST", "/archive", body, headers={"Idempotency-Key": "nightly-2026-11-22"})
+    again = call("POST", "/archive", body, headers={"idempotency-key": "nightly-2026-11-22"})
+    assert first[0] == again[0] == 202
+    assert first[1]["run_id"] == again[1]["run_id"]
+    assert executions(aws) == 1
+
+    changed = body | {"retention_policy": 7}
+    status, answer = call("POST", "/archive", changed, headers={"Idempotency-Key": "nightly-2026-11-22"})
+    assert status == 409
+    assert "used for a different request" in answer["message"]
+    assert call("POST", "/archive", body, headers={"Idempotency-Key": "bad key!"})[0] == 400
+    assert executions(aws) == 1
+
+
+def test_a_second_run_on_a_locked_table_is_refused_until_the_first_ends(aws: dict[str, Any]) -> None:
+    register(aws["database"])
+    body = payload("archival_input_payload.json")
+    first = call("POST", "/archive", body)[1]["run_id"]
+    only_leads = body | {"source_table": [{"table_name": "leads"}]}
+    status, answer = call("POST", "/archive", only_leads)
+    assert status == 409
+    assert answer["held_by"] == first
+    assert answer["locked"] == "demo_connection/demo.main.leads"
+    assert executions(aws) == 1
+    assert aws["ddb"].scan(TableName=SETTINGS.runs_table)["Count"] == 1  # the refused run left nothing
+
+    (execution,) = aws["sfn"].list_executions(stateMachineArn=FLOW_ARN)["executions"]
+    aws["sfn"].stop_execution(executionArn=execution["executionArn"])  # the holder died without releasing
+    status, answer = call("POST", "/archive", only_leads)
+    assert status == 202, answer
+    locks = aws["ddb"].scan(TableName=SETTINGS.locks_table)["Items"]
+    holders = {item["lock_id"]["S"]: item["run_id"]["S"] for item in locks}
+    assert holders["demo_connection/demo.main.leads"] == answer["run_id"]
+    assert holders["demo_connection/demo.main.products"] == first  # untouched: not asked for

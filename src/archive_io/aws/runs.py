@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from archive_io.contracts import ArchivalRequest, RunRecord, RunStatus, TableResult, Verdict
 
 if TYPE_CHECKING:
@@ -16,6 +18,10 @@ if TYPE_CHECKING:
 
 
 class RunNotFoundError(LookupError):
+    pass
+
+
+class RunExistsError(RuntimeError):
     pass
 
 
@@ -40,7 +46,16 @@ class RunRepository:
         }
         if record.execution_arn:
             item["execution_arn"] = {"S": record.execution_arn}
-        self._ddb.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(run_id)")
+        try:
+            self._ddb.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(run_id)")
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise RunExistsError(record.run_id) from None
+            raise
+
+    def delete(self, run_id: str) -> None:
+        """Forget a run that was refused before it started."""
+        self._ddb.delete_item(TableName=self._table, Key={"run_id": {"S": run_id}})
 
     def get(self, run_id: str) -> RunRecord:
         item = self._ddb.get_item(TableName=self._table, Key={"run_id": {"S": run_id}}, ConsistentRead=True).get("Item")

@@ -31,6 +31,7 @@ def local_settings(names: ResourceNames, region: str, endpoint_url: str | None) 
         region=region,
         endpoint_url=endpoint_url,
         runs_table=names.runs_table,
+        locks_table=names.locks_table,
         warehouse_bucket=names.warehouse_bucket,
         reports_bucket=names.reports_bucket,
         notifications_topic_arn=f"arn:aws:sns:{region}:{ACCOUNT_ID}:{names.notifications_topic}",
@@ -46,17 +47,23 @@ def _zip_of(path: str) -> bytes:
     return buffer.getvalue()
 
 
+def create_tables(aws: AwsClients) -> None:
+    """The DynamoDB tables: runs (one item per run) and locks (one item per source table being archived)."""
+    for table, key in ((aws.settings.runs_table, "run_id"), (aws.settings.locks_table, "lock_id")):
+        aws.dynamodb.create_table(
+            TableName=table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        )
+
+
 def provision(aws: AwsClients, names: ResourceNames, router: TaskRouter) -> None:
     """Buckets, tables, topic, functions, jobs and state machines of one environment."""
     settings = aws.settings
     for bucket in (settings.warehouse_bucket, settings.reports_bucket):
         aws.s3.create_bucket(Bucket=bucket)
-    aws.dynamodb.create_table(
-        TableName=settings.runs_table,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "run_id", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "run_id", "KeyType": "HASH"}],
-    )
+    create_tables(aws)
     aws.sns.create_topic(Name=names.notifications_topic)
 
     role_arn = aws.iam.create_role(RoleName=f"{names.prefix}-tasks", AssumeRolePolicyDocument=_TRUST)["Role"]["Arn"]

@@ -8,6 +8,7 @@ from typing import Any
 from archive_io.contracts import RunStatus, Verdict
 from archive_io.reports.archival import render_archival_report
 from archive_io.runtime import Runtime
+from archive_io.tables.archival import lock_ids
 
 
 def build_run_report(runtime: Runtime, run_id: str, error: dict[str, Any] | None = None) -> dict[str, str]:
@@ -28,4 +29,6 @@ def build_run_report(runtime: Runtime, run_id: str, error: dict[str, Any] | None
     )
     key = runtime.reports.put(run_id, pdf)
     runtime.runs.set_fields(run_id, verdict=verdict.value, report_key=key)
+    # The report task runs on every path of the flow: the run's tables are free again.
+    runtime.locks.release(run_id, lock_ids(record.request))
     return {"verdict": verdict.value, "report_key": key}

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
 import uuid
 from collections.abc import Callable
 from contextlib import closing
+from datetime import timedelta
 
-from archive_io.aws.runs import now
+from archive_io.aws.locks import TableLockedError
+from archive_io.aws.runs import RunExistsError, RunNotFoundError, now
 from archive_io.contracts import (
     ArchivalRequest,
     RunAccepted,
@@ -60,33 +63,101 @@ def plan_tables(request: ArchivalRequest, source: Source) -> dict[str, TableResu
     return planned
 
 
-def start_archival(request: ArchivalRequest, runtime: Runtime, opener: SourceOpener = open_source) -> RunAccepted:
-    """Plan the run, record it and start the archival flow; nothing starts if planning fails."""
+class IdempotencyConflictError(RuntimeError):
+    """An idempotency key already names a run of a different request."""
+
+
+# A run recorded but not yet started holds its locks this long before they count as stale.
+STARTING_GRACE = timedelta(minutes=5)
+
+
+def lock_ids(request: ArchivalRequest) -> list[str]:
+    """One lock per source table: connection/database.schema.table, lower-cased."""
+    return [
+        f"{request.glue_connection}/{request.source_database}.{request.source_schema}.{t.table_name}".lower()
+        for t in request.source_table
+    ]
+
+
+def keyed_run_id(idempotency_key: str) -> str:
+    """The run id an idempotency key always gives, so a re-POST finds its run."""
+    return f"run-key-{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}"
+
+
+def run_is_running(runtime: Runtime, run_id: str) -> bool:
+    """Whether a run still holds its tables: its execution is RUNNING, or it is just being started."""
+    try:
+        record = runtime.runs.get(run_id)
+    except RunNotFoundError:
+        return False
+    if record.execution_arn is None:
+        return now() - record.created_at < STARTING_GRACE
+    status = runtime.aws.stepfunctions.describe_execution(executionArn=record.execution_arn)["status"]
+    return status == RunStatus.RUNNING
+
+
+def start_archival(
+    request: ArchivalRequest,
+    runtime: Runtime,
+    opener: SourceOpener = open_source,
+    idempotency_key: str | None = None,
+) -> RunAccepted:
+    """Plan the run, record it, lock its tables and start the archival flow.
+
+    Nothing starts if planning fails or a table is locked by a running run (TableLockedError).
+    With an idempotency key, a repeated request answers the run the first one started.
+    """
+    run_id = keyed_run_id(idempotency_key) if idempotency_key else new_run_id()
+    if idempotency_key and (accepted := _replay(runtime, run_id, request)):
+        return accepted
     url = runtime.connections.url(request.glue_connection)
     with closing(opener(url)) as source:
         tables = plan_tables(request, source)
-    run_id = new_run_id()
     created = now()
-    runtime.runs.create(
-        RunRecord(
-            run_id=run_id,
-            status=RunStatus.RUNNING,
-            request=request,
-            created_at=created,
-            updated_at=created,
-            tables=tables,
-        )
+    record = RunRecord(
+        run_id=run_id, status=RunStatus.RUNNING, request=request, created_at=created, updated_at=created, tables=tables
     )
-    flow_input = {"run_id": run_id, "tables": [{"table_name": name} for name in tables]}
     try:
+        runtime.runs.create(record)
+    except RunExistsError:  # the same key, posted concurrently: both answer the one run
+        if accepted := _replay(runtime, run_id, request):
+            return accepted
+    try:
+        runtime.locks.acquire(run_id, lock_ids(request), lambda holder: run_is_running(runtime, holder))
+    except TableLockedError:
+        runtime.runs.delete(run_id)
+        raise
+    return _start(runtime, record)
+
+
+def _replay(runtime: Runtime, run_id: str, request: ArchivalRequest) -> RunAccepted | None:
+    try:
+        existing = runtime.runs.get(run_id)
+    except RunNotFoundError:
+        return None
+    if existing.request != request:
+        raise IdempotencyConflictError(f"this Idempotency-Key was used for a different request (run {run_id})")
+    if existing.execution_arn is None:  # recorded, but the first attempt stopped before starting it
+        runtime.locks.acquire(run_id, lock_ids(request), lambda holder: run_is_running(runtime, holder))
+        return _start(runtime, existing)
+    return RunAccepted(run_id=run_id, status=existing.status, status_url=f"/runs/{run_id}")
+
+
+def _start(runtime: Runtime, record: RunRecord) -> RunAccepted:
+    flow_input = {"run_id": record.run_id, "tables": [{"table_name": name} for name in record.tables]}
+    try:
+        # Step Functions refuses a second execution of the same name: a replay cannot start twice.
         execution = runtime.aws.stepfunctions.start_execution(
-            stateMachineArn=runtime.settings.archival_flow_arn, name=run_id, input=json.dumps(flow_input)
+            stateMachineArn=runtime.settings.archival_flow_arn, name=record.run_id, input=json.dumps(flow_input)
         )
     except Exception as exc:
-        runtime.runs.set_fields(run_id, status=RunStatus.FAILED.value, error="StartExecutionFailed", cause=str(exc))
+        runtime.runs.set_fields(
+            record.run_id, status=RunStatus.FAILED.value, error="StartExecutionFailed", cause=str(exc)
+        )
+        runtime.locks.release(record.run_id, lock_ids(record.request))
         raise
-    runtime.runs.set_fields(run_id, execution_arn=execution["executionArn"])
-    return RunAccepted(run_id=run_id, status=RunStatus.RUNNING, status_url=f"/runs/{run_id}")
+    runtime.runs.set_fields(record.run_id, execution_arn=execution["executionArn"])
+    return RunAccepted(run_id=record.run_id, status=RunStatus.RUNNING, status_url=f"/runs/{record.run_id}")
 
 
 def _table(runtime: Runtime, run_id: str, table_name: str) -> tuple[RunRecord, TableResult]:
