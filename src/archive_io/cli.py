@@ -55,14 +55,20 @@ def serve(
 
 def _summary(run: dict[str, Any]) -> Table:
     table = Table(title=f"Run {run['run_id']}: {run['status']}")
-    for column in ("table", "rows archived", "Iceberg table", "validation"):
-        table.add_column(column, justify="right" if column == "rows archived" else "left")
+    for column in ("table", "rows archived", "rows/s", "Iceberg table", "validation"):
+        table.add_column(column, justify="right" if column.startswith("rows") else "left")
     for name, result in run["tables"].items():
         validation = result.get("validation") or {}
         verdict = validation.get("verdict") or result.get("status")
         style = "green" if verdict == "PASSED" else "red"
-        rows = result.get("rows_archived")
-        table.add_row(name, "—" if rows is None else f"{rows:,}", result["iceberg_table"], f"[{style}]{verdict}[/]")
+        rows, speed = result.get("rows_archived"), result.get("rows_per_second")
+        table.add_row(
+            name,
+            "—" if rows is None else f"{rows:,}",
+            "—" if speed is None else f"{speed:,.0f}",
+            result["iceberg_table"],
+            f"[{style}]{verdict}[/]",
+        )
     return table
 
 

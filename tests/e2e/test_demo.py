@@ -27,7 +27,7 @@ def test_demo_archives_the_three_tables_and_writes_the_report(tmp_path: Path) ->
     out = result.stdout
     assert "SUCCEEDED" in out
     for table, rows in (("products", 19), ("leads", 49), ("customers", 60)):
-        assert re.search(rf"{table}\s+│\s+{rows}\s+│\s+archive_demo_main\.{table}\s+│\s+PASSED", out), out
+        assert re.search(rf"{table}\s+│\s+{rows}\s+│\s+[\d,]+\s+│\s+archive_demo_main\.{table}\s+│\s+PASSED", out), out
     match = re.search(r"PDF report: (\S+\.pdf)", out)
     assert match, out
     pages = PdfReader(match[1]).pages

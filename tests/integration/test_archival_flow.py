@@ -9,6 +9,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -99,6 +100,9 @@ def test_seed_payload_is_archived_validated_reported_and_notified(served: Served
     assert {r["_archive_run_id"] for r in products["rows"]} == {run_id}
     assert products["properties"]["archive-io.retention-years"] == "6"
     assert products["properties"]["archive-io.legal-hold"] == "false"
+    created = date.fromisoformat(run["created_at"][:10])
+    assert products["properties"]["archive-io.retention-until"] == created.replace(year=created.year + 6).isoformat()
+    assert all(t["rows_per_second"] > 0 for t in tables.values())
     assert products["summaries"][-1]["archive-io.run-id"] == run_id
     assert products["location"].startswith("s3://archive-io-local-warehouse/")
     assert len(archived["archive_demo_main.customers"]["rows"]) == ROWS

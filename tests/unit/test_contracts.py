@@ -93,3 +93,24 @@ def test_bad_connection_urls(url: str, problem: str) -> None:
 def test_sqlite_urls_with_three_or_four_slashes_name_the_same_file() -> None:
     assert ConnectionInfo.from_url("a", "sqlite:///data/x.db").database == "/data/x.db"
     assert ConnectionInfo.from_url("a", "sqlite:////data/x.db").database == "/data/x.db"
+
+
+@pytest.mark.parametrize(
+    ("created", "years", "until"),
+    [
+        ("2024-02-29T23:30:00-02:00", 6, "2030-03-01"),
+        ("2024-02-29T10:00:00+00:00", 1, "2025-02-28"),
+        ("2026-11-22T08:00:00+00:00", 0, "2026-11-22"),
+    ],
+)
+def test_retention_date_is_counted_in_utc_years(created: str, years: int, until: str) -> None:
+    from datetime import date, datetime
+
+    from archive_io.contracts import RunRecord, RunStatus
+
+    request = ArchivalRequest.model_validate(payload("archival_input_payload.json") | {"retention_policy": years})
+    moment = datetime.fromisoformat(created)
+    record = RunRecord(
+        run_id="run-x", status=RunStatus.RUNNING, request=request, created_at=moment, updated_at=moment, tables={}
+    )
+    assert record.retention_until == date.fromisoformat(until)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -59,6 +59,7 @@ class TableResult(BaseModel):
     bytes_archived: int | None = None
     snapshot_id: int | None = None
     archive_seconds: float | None = None
+    rows_per_second: float | None = Field(default=None, description="rows archived / archive_seconds")
     validation: Validation | None = None
     error: str | None = None
 
@@ -79,6 +80,16 @@ class RunRecord(BaseModel):
     report_key: str | None = None
     error: str | None = None
     cause: str | None = None
+
+    @property
+    def retention_until(self) -> date:
+        """The day the archived rows may be purged: the run's day plus `retention_policy` years (29 Feb -> 28 Feb)."""
+        day = self.created_at.astimezone(UTC).date()
+        years = self.request.retention_policy
+        try:
+            return day.replace(year=day.year + years)
+        except ValueError:
+            return day.replace(year=day.year + years, day=28)
 
 
 class RunAccepted(BaseModel):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
 from xml.sax.saxutils import escape
@@ -150,13 +150,6 @@ def _utc(moment: datetime) -> datetime:
 
 def _time(moment: datetime) -> str:
     return f"{_utc(moment):%Y-%m-%d %H:%M:%S} UTC"
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February into a non-leap year
-        return day.replace(year=day.year + years, day=28)
 
 
 def _truncated(text: str) -> str:
@@ -345,7 +338,7 @@ def _facts_table(sections: list[tuple[str, list[list[Fact]]]]) -> Table:
 
 def _cover(record: RunRecord, verdict: Verdict, generated_at: datetime, error: str | None) -> list[Any]:
     request = record.request
-    retention_until = _add_years(_utc(record.created_at).date(), request.retention_policy)
+    retention_until = record.retention_until
     years = "year" if request.retention_policy == 1 else "years"
     run_facts: list[list[Fact]] = [
         [("Run id", record.run_id)],

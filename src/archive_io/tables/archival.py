@@ -188,6 +188,7 @@ def archive_table(runtime: Runtime, run_id: str, table_name: str, opener: Source
                 {
                     iceberg.RETENTION_YEARS_PROPERTY: str(request.retention_policy),
                     iceberg.LEGAL_HOLD_PROPERTY: str(request.legal_hold).lower(),
+                    iceberg.RETENTION_UNTIL_PROPERTY: record.retention_until.isoformat(),
                 },
             )
             snapshot = iceberg.snapshot_of_run(table, run_id)
@@ -213,13 +214,15 @@ def archive_table(runtime: Runtime, run_id: str, table_name: str, opener: Source
             run_id, planned.model_copy(update={"status": TableStatus.FAILED, "error": _describe(exc)})
         )
         raise
+    seconds = time.monotonic() - started
     result = planned.model_copy(
         update={
             "status": TableStatus.ARCHIVED,
             "rows_archived": rows,
             "bytes_archived": nbytes,
             "snapshot_id": snapshot,
-            "archive_seconds": round(time.monotonic() - started, 3),
+            "archive_seconds": round(seconds, 3),
+            "rows_per_second": round(rows / seconds, 1) if seconds > 0 else None,
         }
     )
     runtime.runs.put_table(run_id, result)

@@ -31,6 +31,7 @@ SOURCE_PROPERTY = "archive-io.source"
 SOURCE_SQL_PROPERTY = "archive-io.source-sql"
 RETENTION_YEARS_PROPERTY = "archive-io.retention-years"
 LEGAL_HOLD_PROPERTY = "archive-io.legal-hold"
+RETENTION_UNTIL_PROPERTY = "archive-io.retention-until"
 
 # Rows per append: bounds the Arrow data held in memory at once.
 APPEND_ROWS = 500_000
