@@ -18,9 +18,11 @@ from archive_io.aws.locks import TableLockedError
 from archive_io.aws.reports import PRESIGNED_SECONDS
 from archive_io.aws.runs import RunNotFoundError
 from archive_io.contracts import ArchivalRequest, ConnectionInfo, ConnectionRequest, RunAccepted, RunStatus
+from archive_io.contracts.connections import ConnectionTestRequest
 from archive_io.runtime import Runtime
 from archive_io.settings import get_settings
 from archive_io.tables.archival import IdempotencyConflictError, start_archival
+from archive_io.tables.connection_check import check_connection
 from archive_io.tables.errors import RequestError
 
 logger = Logger(service="archive-io-api")
@@ -134,6 +136,17 @@ def get_report(run_id: RunId) -> dict[str, Any]:
     if not record.report_key:
         raise NotFoundError(f"run {run_id} has no report yet (status {record.status.value})")
     return {"run_id": run_id, "url": rt.reports.presigned_url(record.report_key), "expires_in": PRESIGNED_SECONDS}
+
+
+@app.post("/connections/<name>/test")
+def post_connection_test(
+    name: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")],
+    request: Annotated[ConnectionTestRequest | None, Body()] = None,
+) -> dict[str, Any]:
+    url = runtime().connections.url(name)
+    check = check_connection(name, url, (request or ConnectionTestRequest()).tables)
+    logger.info("connection tested", extra={"connection": name, "ok": check.ok})
+    return check.model_dump(mode="json") | {"ok": check.ok}
 
 
 @app.post("/connections")

@@ -219,3 +219,20 @@ def test_a_second_run_on_a_locked_table_is_refused_until_the_first_ends(aws: dic
     holders = {item["lock_id"]["S"]: item["run_id"]["S"] for item in locks}
     assert holders["demo_connection/demo.main.leads"] == answer["run_id"]
     assert holders["demo_connection/demo.main.products"] == first  # untouched: not asked for
+
+
+def test_connection_test_route(aws: dict[str, Any]) -> None:
+    register(aws["database"])
+    status, check = call("POST", "/connections/demo_connection/test", {"tables": ["main.products", "main.nope"]})
+    assert status == 200, check
+    assert check["reachable"]
+    assert check["authenticated"]
+    assert check["tables"][0] == {"table": "main.products", "select": True, "delete": True, "problem": None}
+    assert check["ok"] is False
+    assert check["problems"] == ["table main.nope does not exist in the source"]
+    status, check = call("POST", "/connections/demo_connection/test")
+    assert (status, check["ok"], check["tables"]) == (200, True, [])
+    assert call("POST", "/connections/demo_connection/test", {"tables": ["no_schema"]})[0] == 400
+    status, answer = call("POST", "/connections/unknown/test")
+    assert status == 400
+    assert "not registered" in answer["message"]

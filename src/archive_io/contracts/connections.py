@@ -55,6 +55,38 @@ class ConnectionRequest(BaseModel):
         return url
 
 
+class ConnectionTestRequest(BaseModel):
+    """Which tables `POST /connections/{name}/test` checks the privileges of (none: login only)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tables: list[Annotated[str, StringConstraints(pattern=r"^[^.\s]+\.[^.\s]+$")]] = Field(
+        default_factory=list, max_length=200, description="schema.table names"
+    )
+
+
+class TableAccess(BaseModel):
+    table: str
+    select: bool = False
+    delete: bool = False
+    problem: str | None = None
+
+
+class ConnectionCheck(BaseModel):
+    """What an archival needs of a connection, checked step by step."""
+
+    name: str
+    engine: Engine
+    reachable: bool
+    authenticated: bool
+    tables: list[TableAccess] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
 class ConnectionInfo(BaseModel):
     """What may be shown of a connection: never its credentials."""
 

@@ -7,7 +7,6 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
 from contextlib import closing
 from datetime import timedelta
 
@@ -25,12 +24,11 @@ from archive_io.contracts import (
 )
 from archive_io.runtime import Runtime
 from archive_io.tables import iceberg
-from archive_io.tables.sources import Source, arrow_schema, open_source
+from archive_io.tables.sources import Source, SourceOpener, arrow_schema, open_source
 from archive_io.tables.sql import build_select
 
 logger = logging.getLogger(__name__)
 
-SourceOpener = Callable[[str], Source]
 BATCH_ROWS = 50_000
 
 

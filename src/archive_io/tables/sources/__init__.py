@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, cast
 
@@ -81,7 +81,14 @@ class Source(Protocol):
         """The number of rows `sql` selects."""
         ...
 
+    def privileges(self, schema: str, table: str) -> dict[str, bool]:
+        """Whether this login may SELECT (archive) and DELETE (purge) the table, checked without changing it."""
+        ...
+
     def close(self) -> None: ...
+
+
+SourceOpener = Callable[[str], Source]
 
 
 def open_source(url: str) -> Source:

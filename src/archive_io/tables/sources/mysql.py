@@ -8,10 +8,13 @@ from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import pyarrow as pa
+from sqlglot import exp
 
 from archive_io.tables.errors import SourceUnavailableError, UnknownTableError, UnsupportedTypeError
 from archive_io.tables.sources import Column, arrow_schema, cast_batches, extraction_sql
 
+# ER_TABLEACCESS_DENIED_ERROR, ER_DBACCESS_DENIED_ERROR, ER_COLUMNACCESS_DENIED_ERROR
+_DENIED = {1142, 1044, 1143}
 # Every session reads timestamps in UTC.
 _SESSION = ["SET time_zone = '+00:00'"]
 
@@ -125,6 +128,22 @@ class MysqlSource:
     def count(self, sql: str) -> int:
         ((n,),) = self._fetch(f"SELECT COUNT(*) FROM ({sql}) AS archive_io_q")
         return int(n)
+
+    def privileges(self, schema: str, table: str) -> dict[str, bool]:
+        import pymysql
+
+        name = exp.table_(table, db=schema, quoted=True).sql(dialect="mysql")
+        allowed = {}
+        # EXPLAIN checks the statement's privileges and runs nothing.
+        for privilege, sql in (("select", f"SELECT 1 FROM {name} LIMIT 0"), ("delete", f"EXPLAIN DELETE FROM {name}")):
+            try:
+                self._fetch(sql)
+                allowed[privilege] = True
+            except pymysql.err.OperationalError as exc:
+                if exc.args[0] not in _DENIED:
+                    raise
+                allowed[privilege] = False
+        return allowed
 
     def close(self) -> None:
         self._conn.close()

@@ -116,5 +116,15 @@ class PostgresSource:
             (n,) = cursor.fetchone()
         return int(n)
 
+    def privileges(self, schema: str, table: str) -> dict[str, bool]:
+        self.columns(schema, table)  # UnknownTableError when it is not there
+        sql = (
+            "SELECT has_table_privilege(t, 'SELECT'), has_table_privilege(t, 'DELETE') "
+            "FROM (SELECT format('%I.%I', $1::text, $2::text) AS t) AS q"
+        )
+        with self._execute(sql, (schema, table)) as cursor:
+            select, delete = cursor.fetchone()
+        return {"select": bool(select), "delete": bool(delete)}
+
     def close(self) -> None:
         self._conn.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -100,6 +101,10 @@ class SqliteSource:
     def count(self, sql: str) -> int:
         (n,) = self._conn.execute(f"SELECT COUNT(*) FROM ({sql})").fetchone()
         return int(n)
+
+    def privileges(self, schema: str, table: str) -> dict[str, bool]:
+        self.columns(schema, table)  # UnknownTableError when it is not there
+        return {"select": True, "delete": os.access(self.path, os.W_OK)}
 
     def close(self) -> None:
         self._conn.close()
