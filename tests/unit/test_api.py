@@ -236,3 +236,19 @@ def test_connection_test_route(aws: dict[str, Any]) -> None:
     status, answer = call("POST", "/connections/unknown/test")
     assert status == 400
     assert "not registered" in answer["message"]
+
+
+def test_a_replay_that_loses_the_start_race_answers_the_started_run(aws: dict[str, Any]) -> None:
+    from archive_io.tables.archival import _start
+
+    register(aws["database"])
+    body = payload("archival_input_payload.json")
+    run_id = call("POST", "/archive", body, headers={"Idempotency-Key": "race"})[1]["run_id"]
+    rt = api.runtime()
+    record = rt.runs.get(run_id)
+    # The second of two concurrent replays reaches StartExecution after the first.
+    accepted = _start(rt, record.model_copy(update={"execution_arn": None}))
+    assert accepted.run_id == run_id
+    assert rt.runs.get(run_id).execution_arn == record.execution_arn
+    assert rt.runs.get(run_id).status.value == "RUNNING"
+    assert executions(aws) == 1

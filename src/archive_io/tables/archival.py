@@ -118,12 +118,19 @@ def start_archival(
     try:
         runtime.runs.create(record)
     except RunExistsError:  # the same key, posted concurrently: both answer the one run
-        if accepted := _replay(runtime, run_id, request):
-            return accepted
+        accepted = _replay(runtime, run_id, request)
+        if accepted is None:
+            raise IdempotencyConflictError(
+                f"a request with this Idempotency-Key was refused while this one was starting (run {run_id}); retry"
+            ) from None
+        return accepted
     try:
         runtime.locks.acquire(run_id, lock_ids(request), lambda holder: run_is_running(runtime, holder))
     except TableLockedError:
-        runtime.runs.delete(run_id)
+        runtime.runs.delete(run_id)  # refused before it started: no run to show
+        raise
+    except Exception as exc:
+        runtime.runs.set_fields(run_id, status=RunStatus.FAILED.value, error="LockFailed", cause=str(exc))
         raise
     return _start(runtime, record)
 
@@ -143,18 +150,21 @@ def _replay(runtime: Runtime, run_id: str, request: ArchivalRequest) -> RunAccep
 
 def _start(runtime: Runtime, record: RunRecord) -> RunAccepted:
     flow_input = {"run_id": record.run_id, "tables": [{"table_name": name} for name in record.tables]}
+    sfn = runtime.aws.stepfunctions
     try:
-        # Step Functions refuses a second execution of the same name: a replay cannot start twice.
-        execution = runtime.aws.stepfunctions.start_execution(
+        # One execution per name: a replay cannot start the run twice.
+        execution_arn = sfn.start_execution(
             stateMachineArn=runtime.settings.archival_flow_arn, name=record.run_id, input=json.dumps(flow_input)
-        )
+        )["executionArn"]
+    except sfn.exceptions.ExecutionAlreadyExists:  # a concurrent replay started it first: it is started
+        execution_arn = f"{runtime.settings.archival_flow_arn.replace(':stateMachine:', ':execution:')}:{record.run_id}"
     except Exception as exc:
         runtime.runs.set_fields(
             record.run_id, status=RunStatus.FAILED.value, error="StartExecutionFailed", cause=str(exc)
         )
         runtime.locks.release(record.run_id, lock_ids(record.request))
         raise
-    runtime.runs.set_fields(record.run_id, execution_arn=execution["executionArn"])
+    runtime.runs.set_fields(record.run_id, execution_arn=execution_arn)
     return RunAccepted(run_id=record.run_id, status=RunStatus.RUNNING, status_url=f"/runs/{record.run_id}")
 
 
