@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test lint format unit integration clean
+.PHONY: install demo serve test lint format unit integration bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ unit: $(INSTALLED)
 
 integration: $(INSTALLED)
 	$(PY) -m pytest tests/integration tests/e2e $(PYTEST_ARGS)
+
+# Not part of `make test`: timings live in docs/benchmarks.md, measured against a floor in the same run.
+bench: $(INSTALLED)
+	$(PY) benchmarks/archive_throughput.py
 
 clean:
 	rm -rf $(VENV) .archive-io .mypy_cache .ruff_cache .pytest_cache

@@ -36,7 +36,7 @@ def rows_of(table: Table) -> int:
 def test_a_crash_mid_extraction_leaves_nothing_visible_and_a_retry_archives_once(
     table: Table, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(iceberg, "APPEND_ROWS", 10)  # one append per batch: the crash comes after two appends
+    monkeypatch.setattr(iceberg, "APPEND_BYTES", 1)  # one append per batch: the crash comes after two appends
     with pytest.raises(RuntimeError, match="extraction killed"):
         iceberg.append_run(table, batches(5, fail_after=2), SOURCE, "run-1", {})
     assert rows_of(table) == 0

@@ -33,8 +33,8 @@ RETENTION_YEARS_PROPERTY = "archive-io.retention-years"
 LEGAL_HOLD_PROPERTY = "archive-io.legal-hold"
 RETENTION_UNTIL_PROPERTY = "archive-io.retention-until"
 
-# Rows per append: bounds the Arrow data held in memory at once.
-APPEND_ROWS = 500_000
+# Arrow bytes per append: bounds the data held in memory at once, whatever the row width.
+APPEND_BYTES = 32 * 1024 * 1024
 
 
 def _normalize(name: str) -> str:
@@ -70,13 +70,13 @@ def snapshot_of_run(table: Table, run_id: str) -> int | None:
     return ids[-1] if ids else None
 
 
-def _chunks(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[list[pa.RecordBatch]]:
+def _chunks(batches: Iterable[pa.RecordBatch], max_bytes: int) -> Iterator[list[pa.RecordBatch]]:
     chunk: list[pa.RecordBatch] = []
     size = 0
     for batch in batches:
         chunk.append(batch)
-        size += batch.num_rows
-        if size >= rows:
+        size += batch.nbytes
+        if size >= max_bytes:
             yield chunk
             chunk, size = [], 0
     if chunk:
@@ -99,7 +99,7 @@ def append_run(
     rows = nbytes = 0
     properties = {RUN_ID_PROPERTY: run_id, **summary}
     with table.transaction() as tx:
-        for chunk in _chunks(batches, APPEND_ROWS):
+        for chunk in _chunks(batches, APPEND_BYTES):
             data = pa.Table.from_batches(chunk, schema=source_schema)
             n = data.num_rows
             data = data.append_column(LINEAGE_FIELDS[0], pa.array([run_id] * n, pa.string()))
