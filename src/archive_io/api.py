@@ -16,14 +16,16 @@ from botocore.exceptions import ClientError
 from archive_io.aws.connections import UnknownConnectionError
 from archive_io.aws.locks import TableLockedError
 from archive_io.aws.reports import PRESIGNED_SECONDS
-from archive_io.aws.runs import RunNotFoundError
+from archive_io.aws.runs import RunNotFoundError, now
 from archive_io.contracts import ArchivalRequest, ConnectionInfo, ConnectionRequest, RunAccepted, RunStatus
 from archive_io.contracts.connections import ConnectionTestRequest
+from archive_io.contracts.onboarding import Onboarding
 from archive_io.runtime import Runtime
 from archive_io.settings import get_settings
 from archive_io.tables.archival import IdempotencyConflictError, start_archival
 from archive_io.tables.connection_check import check_connection
 from archive_io.tables.errors import RequestError
+from archive_io.tables.onboarding import discover, store_onboarding
 
 logger = Logger(service="archive-io-api")
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -136,6 +138,22 @@ def get_report(run_id: RunId) -> dict[str, Any]:
     if not record.report_key:
         raise NotFoundError(f"run {run_id} has no report yet (status {record.status.value})")
     return {"run_id": run_id, "url": rt.reports.presigned_url(record.report_key), "expires_in": PRESIGNED_SECONDS}
+
+
+@app.post("/onboardings")
+def post_onboarding(onboarding: Annotated[Onboarding, Body()]) -> Response[dict[str, str]]:
+    key = store_onboarding(runtime(), onboarding)
+    logger.info("source onboarded", extra={"key": key, "tables": len(onboarding.tables)})
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body={"key": key})
+
+
+@app.get("/discovery")
+def get_discovery() -> dict[str, Any]:
+    due, problems = discover(runtime(), now())
+    return {
+        "due": [d.model_dump(mode="json", by_alias=True) for d in due if d.due_rows or d.problem],
+        "problems": problems + [f"{d.schema_}.{d.table}: {d.problem}" for d in due if d.problem],
+    }
 
 
 @app.post("/connections/<name>/test")

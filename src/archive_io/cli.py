@@ -53,6 +53,31 @@ def serve(
     console.print("stopped")
 
 
+@app.command()
+def onboard(
+    file: Annotated[Path, typer.Argument(help="The source database's onboarding YAML (see payloads/onboarding.yaml).")],
+    api: Annotated[str, typer.Option(help="The platform's API URL.")] = "http://127.0.0.1:8080",
+) -> None:
+    """Check an onboarding file against its source and store it in the config bucket."""
+    import requests
+    from pydantic import ValidationError
+
+    from archive_io.contracts.onboarding import Onboarding
+
+    try:
+        onboarding = Onboarding.from_yaml(file.read_text())
+    except (OSError, ValueError, ValidationError) as exc:
+        console.print(f"[red]{file}: {exc}")
+        raise typer.Exit(2) from None
+    response = requests.post(
+        f"{api.rstrip('/')}/onboardings", json=onboarding.model_dump(mode="json", by_alias=True), timeout=60
+    )
+    if response.status_code != 201:
+        console.print(f"[red]not onboarded ({response.status_code}): {response.json().get('message', response.text)}")
+        raise typer.Exit(1)
+    console.print(f"onboarded {len(onboarding.tables)} tables as {response.json()['key']}")
+
+
 def _summary(run: dict[str, Any]) -> Table:
     table = Table(title=f"Run {run['run_id']}: {run['status']}")
     for column in ("table", "rows archived", "rows/s", "Iceberg table", "validation"):

@@ -48,6 +48,10 @@ class ResourceNames:
         return f"{self.prefix}-warehouse"
 
     @property
+    def config_bucket(self) -> str:
+        return f"{self.prefix}-config"
+
+    @property
     def reports_bucket(self) -> str:
         return f"{self.prefix}-reports"
 

@@ -21,6 +21,7 @@ RUNS_TABLE = "ARCHIVE_IO_RUNS_TABLE"
 LOCKS_TABLE = "ARCHIVE_IO_LOCKS_TABLE"
 WAREHOUSE_BUCKET = "ARCHIVE_IO_WAREHOUSE_BUCKET"
 REPORTS_BUCKET = "ARCHIVE_IO_REPORTS_BUCKET"
+CONFIG_BUCKET = "ARCHIVE_IO_CONFIG_BUCKET"
 NOTIFICATIONS_TOPIC_ARN = "ARCHIVE_IO_NOTIFICATIONS_TOPIC_ARN"
 ARCHIVAL_FLOW_ARN = "ARCHIVE_IO_ARCHIVAL_FLOW_ARN"
 CONNECTION_SECRET_PREFIX = "ARCHIVE_IO_CONNECTION_SECRET_PREFIX"  # noqa: S105 (a variable name)
@@ -33,6 +34,7 @@ _KEYS = {
     "locks_table": LOCKS_TABLE,
     "warehouse_bucket": WAREHOUSE_BUCKET,
     "reports_bucket": REPORTS_BUCKET,
+    "config_bucket": CONFIG_BUCKET,
     "notifications_topic_arn": NOTIFICATIONS_TOPIC_ARN,
     "archival_flow_arn": ARCHIVAL_FLOW_ARN,
     "connection_secret_prefix": CONNECTION_SECRET_PREFIX,
@@ -54,6 +56,7 @@ class Settings(BaseModel):
     locks_table: str
     warehouse_bucket: str
     reports_bucket: str
+    config_bucket: str
     notifications_topic_arn: str
     archival_flow_arn: str
     connection_secret_prefix: str

@@ -18,7 +18,7 @@ from archive_io.aws import clients
 from archive_io.aws.clients import AwsClients
 from archive_io.local.api_gateway import proxy_event
 from archive_io.local.demo import create_demo_database
-from archive_io.local.resources import create_tables, local_settings
+from archive_io.local.resources import create_buckets, create_tables, local_settings
 from archive_io.local.runtimes import LambdaContext, lambda_handler
 from archive_io.names import ResourceNames
 from archive_io.settings import get_settings
@@ -39,6 +39,7 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, A
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name=REGION)
         create_tables(AwsClients(SETTINGS))
+        create_buckets(AwsClients(SETTINGS))
         sfn = boto3.client("stepfunctions", region_name=REGION)
         definition = flows.render(
             "archival_flow", dict.fromkeys(flows.placeholders("archival_flow"), "x") | {"table_concurrency": 1}
@@ -252,3 +253,39 @@ def test_a_replay_that_loses_the_start_race_answers_the_started_run(aws: dict[st
     assert rt.runs.get(run_id).execution_arn == record.execution_arn
     assert rt.runs.get(run_id).status.value == "RUNNING"
     assert executions(aws) == 1
+
+
+def onboarding_body() -> dict[str, Any]:
+    import yaml
+
+    data: dict[str, Any] = yaml.safe_load((Path(__file__).parents[2] / "payloads" / "onboarding.yaml").read_text())
+    return data
+
+
+def test_onboarding_is_checked_stored_and_discovered(aws: dict[str, Any]) -> None:
+    import sqlite3
+
+    register(aws["database"])
+    status, answer = call("POST", "/onboardings", onboarding_body())
+    assert (status, answer) == (201, {"key": "config/demo_connection/demo.yaml"})
+
+    bad = onboarding_body()
+    bad["tables"][0]["date_column"] = "Created"
+    status, answer = call("POST", "/onboardings", bad)
+    assert status == 400
+    assert "column 'Created' does not exist in main.leads" in answer["message"]
+    assert call("POST", "/onboardings", onboarding_body() | {"schema": None})[0] == 400
+
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.put_object(Bucket=SETTINGS.config_bucket, Key="config/typo.yaml", Body=b"connection: x\ntabels: []\n")
+    status, found = call("GET", "/discovery")
+    assert status == 200
+    due = {d["table"]: d for d in found["due"]}
+    with sqlite3.connect(aws["database"]) as db:
+        for table in ("leads", "customers"):
+            (expected,) = db.execute(f"SELECT count(*) FROM {table} WHERE {due[table]['condition']}").fetchone()
+            assert due[table]["due_rows"] == expected > 0
+    assert due["leads"]["condition"].startswith('"Created At" < ')
+    assert len(found["problems"]) == 1
+    assert found["problems"][0].startswith("config/typo.yaml:")
+    assert "tabels" in found["problems"][0]

@@ -34,6 +34,7 @@ def local_settings(names: ResourceNames, region: str, endpoint_url: str | None) 
         locks_table=names.locks_table,
         warehouse_bucket=names.warehouse_bucket,
         reports_bucket=names.reports_bucket,
+        config_bucket=names.config_bucket,
         notifications_topic_arn=f"arn:aws:sns:{region}:{ACCOUNT_ID}:{names.notifications_topic}",
         archival_flow_arn=arn,
         connection_secret_prefix=names.connection_secret_prefix,
@@ -45,6 +46,16 @@ def _zip_of(path: str) -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.write(path, arcname=path.rsplit("/", 1)[-1])
     return buffer.getvalue()
+
+
+def create_buckets(aws: AwsClients) -> None:
+    """The buckets: Iceberg warehouse, reports, config (onboarding files)."""
+    settings = aws.settings
+    location = (
+        {} if settings.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": settings.region}}
+    )
+    for bucket in (settings.warehouse_bucket, settings.reports_bucket, settings.config_bucket):
+        aws.s3.create_bucket(Bucket=bucket, **location)  # type: ignore[arg-type]
 
 
 def create_tables(aws: AwsClients) -> None:
@@ -61,8 +72,7 @@ def create_tables(aws: AwsClients) -> None:
 def provision(aws: AwsClients, names: ResourceNames, router: TaskRouter) -> None:
     """Buckets, tables, topic, functions, jobs and state machines of one environment."""
     settings = aws.settings
-    for bucket in (settings.warehouse_bucket, settings.reports_bucket):
-        aws.s3.create_bucket(Bucket=bucket)
+    create_buckets(aws)
     create_tables(aws)
     aws.sns.create_topic(Name=names.notifications_topic)
 

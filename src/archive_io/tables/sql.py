@@ -24,7 +24,8 @@ _FORBIDDEN = (exp.Query, exp.Subquery, exp.Command, exp.DDL, exp.DML, exp.Into, 
 _PURE_ANONYMOUS = {"now"}
 
 
-def _resolve(name: str, columns: Sequence[str], table: str) -> str:
+def resolve_column(name: str, columns: Sequence[str], table: str) -> str:
+    """The table's real column a user's name means: exactly, else case-insensitively and unambiguously."""
     if name in columns:
         return name
     matches = [c for c in columns if c.lower() == name.lower()]
@@ -57,7 +58,7 @@ def _check_and_quote(node: exp.Expression, columns: Sequence[str], table: str, w
     for column in node.find_all(exp.Column):
         if column.table and column.table.lower() != table.rsplit(".", maxsplit=1)[-1].lower():
             raise RequestError(f"{what} refers to table {column.table!r}; only {table} may be read")
-        real = _resolve(column.name, columns, table)
+        real = resolve_column(column.name, columns, table)
         column.replace(exp.column(real, quoted=True))
     return node
 
@@ -135,7 +136,7 @@ def _parse_query(
         if isinstance(projection, exp.Star):
             selected.extend(columns)
         elif isinstance(projection, exp.Column):
-            selected.append(_resolve(projection.name, columns, qualified))
+            selected.append(resolve_column(projection.name, columns, qualified))
         else:
             raise RequestError(f"query may only select columns of {qualified}, not {projection.sql(dialect)!r}")
     if len(set(selected)) != len(selected):

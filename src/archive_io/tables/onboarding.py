@@ -1,0 +1,105 @@
+"""Onboarding and discovery (seed 001): YAML files under `config/` in the config bucket.
+
+The bucket is the store: `POST /onboardings` (and `archive-io onboard FILE`) checks a file
+against its source and writes it there, and a file uploaded there directly is read the same way
+by discovery, which reports any file it cannot use instead of skipping it silently.
+"""
+
+from __future__ import annotations
+
+from contextlib import closing
+from datetime import datetime, timedelta
+
+from pydantic import ValidationError
+from sqlglot import exp
+
+from archive_io.contracts.onboarding import DueTable, Onboarding
+from archive_io.runtime import Runtime
+from archive_io.tables.errors import RequestError
+from archive_io.tables.sources import Source, SourceOpener, open_source
+from archive_io.tables.sql import build_select, resolve_column
+
+CONFIG_PREFIX = "config/"
+
+
+def store_onboarding(runtime: Runtime, onboarding: Onboarding, opener: SourceOpener = open_source) -> str:
+    """Check every table and date column against the source, then store the file; its key."""
+    with closing(opener(runtime.connections.url(onboarding.connection))) as source:
+        for table in onboarding.tables:
+            columns = [c.name for c in source.columns(onboarding.schema_, table.name)]
+            resolve_column(table.date_column, columns, f"{onboarding.schema_}.{table.name}")
+    runtime.aws.s3.put_object(
+        Bucket=runtime.settings.config_bucket,
+        Key=onboarding.key,
+        Body=onboarding.to_yaml().encode(),
+        ContentType="application/yaml",
+    )
+    return onboarding.key
+
+
+def load_onboardings(runtime: Runtime) -> tuple[list[Onboarding], list[str]]:
+    """Every onboarding file in the config bucket, and a problem line for each unusable one."""
+    s3 = runtime.aws.s3
+    found, problems = [], []
+    for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=runtime.settings.config_bucket, Prefix=CONFIG_PREFIX
+    ):
+        for item in page.get("Contents", []):
+            key = item["Key"]
+            if not key.endswith((".yaml", ".yml")):
+                continue
+            text = s3.get_object(Bucket=runtime.settings.config_bucket, Key=key)["Body"].read().decode()
+            try:
+                found.append(Onboarding.from_yaml(text))
+            except (ValueError, ValidationError) as exc:
+                problems.append(f"{key}: {exc}")
+    return found, problems
+
+
+def due_condition(source: Source, date_column: str, cutoff: datetime) -> str:
+    """`<date_column> < '<cutoff>'` in the source's dialect, ready for a request's `condition`."""
+    literal = exp.Literal.string(cutoff.strftime("%Y-%m-%d %H:%M:%S"))
+    return exp.LT(this=exp.column(date_column, quoted=True), expression=literal).sql(dialect=source.dialect)
+
+
+def discover(runtime: Runtime, now: datetime, opener: SourceOpener = open_source) -> tuple[list[DueTable], list[str]]:
+    """The onboarded tables with rows older than their `archive_after_days`, counted at the source."""
+    onboardings, problems = load_onboardings(runtime)
+    due: list[DueTable] = []
+    for onboarding in onboardings:
+        try:
+            source = opener(runtime.connections.url(onboarding.connection))
+        except (LookupError, RequestError) as exc:
+            problems.append(f"{onboarding.key}: {exc}")
+            continue
+        with closing(source):
+            for table in onboarding.tables:
+                due.append(
+                    _due_table(
+                        source,
+                        onboarding,
+                        table.name,
+                        table.date_column,
+                        now - timedelta(days=table.archive_after_days),
+                    )
+                )
+    return due, problems
+
+
+def _due_table(source: Source, onboarding: Onboarding, table: str, date_column: str, cutoff: datetime) -> DueTable:
+    base = {
+        "connection": onboarding.connection,
+        "database": onboarding.database,
+        "schema_": onboarding.schema_,
+        "table": table,
+    }
+    try:
+        columns = [c.name for c in source.columns(onboarding.schema_, table)]
+        column = resolve_column(date_column, columns, f"{onboarding.schema_}.{table}")
+        condition = due_condition(source, column, cutoff)
+        sql, _ = build_select(
+            dialect=source.dialect, schema=onboarding.schema_, table=table, columns=columns, condition=condition
+        )
+        return DueTable(**base, condition=condition, due_rows=source.count(sql))
+    except RequestError as exc:
+        return DueTable(**base, condition="", due_rows=None, problem=str(exc))
