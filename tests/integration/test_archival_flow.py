@@ -35,6 +35,7 @@ for identifier in sys.argv[1:]:
         "properties": dict(table.properties),
         "summaries": [dict(s.summary.additional_properties) for s in table.snapshots() if s.summary],
         "location": table.location(),
+        "spec": [f"{f.name}:{f.transform}" for f in table.spec().fields],
     }
 print(json.dumps(out, default=str))
 """
@@ -118,6 +119,15 @@ def test_seed_payload_is_archived_validated_reported_and_notified(served: Served
 
     notes = messages(served, queue)
     assert any(run_id in n and "SUCCEEDED" in n for n in notes), notes
+
+    # The first run released its locks; a second run appends to the existing Iceberg tables.
+    again = client.post("/archive", payload("archival_input_payload.json"))
+    assert again.status_code == 202, again.text
+    second = client.wait_for_run(again.json()["run_id"], timeout=300)
+    assert second["status"] == "SUCCEEDED", second
+    products = read_back(served, "archive_demo_main.products")["archive_demo_main.products"]
+    runs = [r["_archive_run_id"] for r in products["rows"]]
+    assert sorted({run: runs.count(run) for run in runs}.values()) == [19, 19]
 
 
 def test_a_failing_task_fails_the_run_with_its_error(served: Served) -> None:

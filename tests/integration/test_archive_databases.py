@@ -49,13 +49,15 @@ def test_postgresql_table_is_archived_with_its_types(served: Served, postgres: A
             "postgresql://postgres@127.0.0.1:5432/test",
             "test",
             "archive_io_e2e",
-            [{"table_name": "orders", "condition": "index <= 250 AND amount > 10"}],
+            [{"table_name": "orders", "condition": "index <= 250 AND amount > 10", "partition_by": "placed"}],
         )
         assert run["status"] == "SUCCEEDED", run
         result = run["tables"]["orders"]
         assert result["rows_archived"] == 242  # Index 9..250: amount = Index * 1.25 > 10
         assert result["iceberg_table"] == "archive_test_archive_io_e2e.orders"
-        rows = read_back(served, result["iceberg_table"])[result["iceberg_table"]]["rows"]
+        archived = read_back(served, result["iceberg_table"])[result["iceberg_table"]]
+        assert archived["spec"] == ["placed_month:month"]
+        rows = archived["rows"]
         with postgres.cursor() as cur:
             cur.execute(
                 """SELECT "Index", amount::text, to_char(placed AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), note,

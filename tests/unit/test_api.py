@@ -289,3 +289,19 @@ def test_onboarding_is_checked_stored_and_discovered(aws: dict[str, Any]) -> Non
     assert len(found["problems"]) == 1
     assert found["problems"][0].startswith("config/typo.yaml:")
     assert "tabels" in found["problems"][0]
+
+
+def test_partition_by_must_name_an_archived_date_column(aws: dict[str, Any]) -> None:
+    register(aws["database"])
+    body = payload("archival_input_payload.json")
+    body["source_table"] = [{"table_name": "leads", "partition_by": "name"}]
+    status, answer = call("POST", "/archive", body)
+    assert status == 400
+    assert "column 'name' does not exist in the archived columns" in answer["message"]
+    body["source_table"] = [{"table_name": "leads", "partition_by": "Email"}]
+    status, answer = call("POST", "/archive", body)
+    assert (status, answer["message"]) == (400, "partition_by: column 'Email' is TEXT, not a date or timestamp")
+    body["source_table"] = [{"table_name": "leads", "partition_by": "created at", "partition_granularity": "day"}]
+    status, answer = call("POST", "/archive", body)
+    assert status == 202, answer
+    assert call("GET", f"/runs/{answer['run_id']}")[1]["tables"]["leads"]["partition"] == ["Created At", "day"]

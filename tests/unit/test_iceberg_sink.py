@@ -77,3 +77,13 @@ def test_lineage_columns_and_an_empty_run(table: Table) -> None:
 
 def test_names_are_normalized_for_glue_and_athena() -> None:
     assert iceberg.table_identifier("Sales-DB", "Public", "Order Items") == "archive_sales_db_public.order_items"
+
+
+def test_a_table_created_with_a_partition_keeps_it(tmp_path: Path) -> None:
+    catalog = SqlCatalog("test", uri=f"sqlite:///{tmp_path}/catalog.db", warehouse=f"file://{tmp_path}/warehouse")
+    dated = pa.schema([pa.field("Index", pa.int64()), pa.field("Paid At", pa.timestamp("us"))])
+    table = iceberg.ensure_table(catalog, "archive_db_s.p", iceberg.archive_schema(dated), {}, ("Paid At", "day"))
+    (field,) = table.spec().fields
+    assert (field.name, str(field.transform)) == ("paid_at_day", "day")
+    again = iceberg.ensure_table(catalog, "archive_db_s.p", iceberg.archive_schema(dated), {}, ("Paid At", "year"))
+    assert [f.name for f in again.spec().fields] == ["paid_at_day"]  # decided at creation

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -30,6 +30,13 @@ class SourceTable(BaseModel):
         max_length=8000,
         description="A single SELECT over this table only, an alternative to `condition`.",
     )
+    partition_by: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="A date or timestamp column: the archive table is partitioned by it when it is created.",
+    )
+    partition_granularity: Literal["year", "month", "day"] = "month"
 
 
 class ArchivalRequest(BaseModel):

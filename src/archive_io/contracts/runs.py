@@ -54,6 +54,7 @@ class TableResult(BaseModel):
     status: TableStatus = TableStatus.PENDING
     source_sql: str = Field(description="The SELECT run against the source, as planned and checked.")
     columns: list[str] = Field(description="The source columns archived, in order.")
+    partition: tuple[str, str] | None = Field(default=None, description="(column, year|month|day) of a new table")
     iceberg_table: str = Field(description="namespace.table in the archive catalog")
     rows_archived: int | None = None
     bytes_archived: int | None = None

@@ -10,6 +10,8 @@ import uuid
 from contextlib import closing
 from datetime import timedelta
 
+import pyarrow as pa
+
 from archive_io.aws.locks import TableLockedError
 from archive_io.aws.runs import RunExistsError, RunNotFoundError, now
 from archive_io.contracts import (
@@ -24,8 +26,9 @@ from archive_io.contracts import (
 )
 from archive_io.runtime import Runtime
 from archive_io.tables import iceberg
-from archive_io.tables.sources import Source, SourceOpener, arrow_schema, open_source
-from archive_io.tables.sql import build_select
+from archive_io.tables.errors import RequestError
+from archive_io.tables.sources import Column, Source, SourceOpener, arrow_schema, open_source
+from archive_io.tables.sql import build_select, resolve_column
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +46,8 @@ def plan_tables(request: ArchivalRequest, source: Source) -> dict[str, TableResu
     """
     planned: dict[str, TableResult] = {}
     for entry in request.source_table:
-        columns = [c.name for c in source.columns(request.source_schema, entry.table_name)]
+        source_columns = source.columns(request.source_schema, entry.table_name)
+        columns = [c.name for c in source_columns]
         sql, selected = build_select(
             dialect=source.dialect,
             schema=request.source_schema,
@@ -52,13 +56,26 @@ def plan_tables(request: ArchivalRequest, source: Source) -> dict[str, TableResu
             condition=entry.condition,
             query=entry.query,
         )
+        partition = None
+        if entry.partition_by:
+            partition = (_partition_column(entry.partition_by, source_columns, selected), entry.partition_granularity)
         planned[entry.table_name] = TableResult(
             table_name=entry.table_name,
             source_sql=sql,
             columns=selected,
+            partition=partition,
             iceberg_table=iceberg.table_identifier(request.source_database, request.source_schema, entry.table_name),
         )
     return planned
+
+
+def _partition_column(name: str, columns: list[Column], selected: list[str]) -> str:
+    by_name = {c.name: c for c in columns}
+    column = resolve_column(name, selected, "the archived columns")
+    kind = by_name[column].arrow_type
+    if not (pa.types.is_date(kind) or pa.types.is_timestamp(kind)):
+        raise RequestError(f"partition_by: column {column!r} is {by_name[column].source_type}, not a date or timestamp")
+    return column
 
 
 class IdempotencyConflictError(RuntimeError):
@@ -198,6 +215,7 @@ def archive_table(runtime: Runtime, run_id: str, table_name: str, opener: Source
                     iceberg.LEGAL_HOLD_PROPERTY: str(request.legal_hold).lower(),
                     iceberg.RETENTION_UNTIL_PROPERTY: record.retention_until.isoformat(),
                 },
+                planned.partition,
             )
             snapshot = iceberg.snapshot_of_run(table, run_id)
             if snapshot is not None:

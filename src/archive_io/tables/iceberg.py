@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, cast
 
 import pyarrow as pa
 from pyiceberg.catalog import Catalog
-from pyiceberg.exceptions import NamespaceAlreadyExistsError, NoSuchTableError, TableAlreadyExistsError
+from pyiceberg.exceptions import (
+    CommitFailedException,
+    NamespaceAlreadyExistsError,
+    NoSuchTableError,
+    TableAlreadyExistsError,
+)
 from pyiceberg.expressions import EqualTo
 from pyiceberg.table import Table
+from pyiceberg.transforms import DayTransform, MonthTransform, TimeTransform, YearTransform
 
 RUN_ID_COLUMN = "_archive_run_id"
 ARCHIVED_AT_COLUMN = "_archived_at"
@@ -54,14 +60,39 @@ def archive_schema(source: pa.Schema) -> pa.Schema:
     return pa.schema([*source, *LINEAGE_FIELDS])
 
 
-def ensure_table(catalog: Catalog, identifier: str, schema: pa.Schema, properties: dict[str, str]) -> Table:
+_TRANSFORMS: dict[str, Callable[[], TimeTransform[Any]]] = {
+    "year": YearTransform,
+    "month": MonthTransform,
+    "day": DayTransform,
+}
+
+
+def ensure_table(
+    catalog: Catalog,
+    identifier: str,
+    schema: pa.Schema,
+    properties: dict[str, str],
+    partition: tuple[str, str] | None = None,
+) -> Table:
+    """Load the archive table, or create it, partitioned by (column, year|month|day) when asked.
+
+    Partitioning is decided when the table is created; a later run does not change it.
+    """
     namespace, _ = identifier.split(".")
     with contextlib.suppress(NamespaceAlreadyExistsError):
         catalog.create_namespace(namespace)
-    try:
-        return catalog.create_table(identifier, schema=schema, properties=properties)
-    except TableAlreadyExistsError:
+    with contextlib.suppress(NoSuchTableError):
         return catalog.load_table(identifier)
+    try:
+        create = catalog.create_table_transaction(identifier, schema=schema, properties=properties)
+        if partition:
+            column, granularity = partition
+            with create.update_spec() as spec:  # in the creating transaction: never half-partitioned
+                spec.add_field(column, _TRANSFORMS[granularity](), f"{_normalize(column)}_{granularity}")
+        create.commit_transaction()
+    except (TableAlreadyExistsError, CommitFailedException):  # another run created it first
+        pass
+    return catalog.load_table(identifier)
 
 
 def snapshot_of_run(table: Table, run_id: str) -> int | None:
