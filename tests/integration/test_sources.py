@@ -101,7 +101,8 @@ def test_postgresql_types_keep_their_meaning(postgres: Any) -> None:
     assert all(v is None for k, v in rows[1].items() if k not in {"id", "Index"})
 
 
-def test_mariadb_types_keep_their_meaning(mariadb: Any) -> None:
+@pytest.mark.parametrize("use_connectorx", [True, False], ids=["connectorx", "pymysql"])
+def test_mariadb_types_keep_their_meaning(mariadb: Any, use_connectorx: bool) -> None:
     with mariadb.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS archive_io_types")
         cur.execute(
@@ -120,7 +121,7 @@ def test_mariadb_types_keep_their_meaning(mariadb: Any) -> None:
             (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
              NULL, 2)"""
         )
-    source = MysqlSource(MY_URL)
+    source = MysqlSource(MY_URL, use_connectorx=use_connectorx)
     try:
         schema, rows = read_all(source, "test", "archive_io_types", condition="Index >= 2")
     finally:

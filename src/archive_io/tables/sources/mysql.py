@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -75,9 +76,11 @@ class MysqlSource:
 
     dialect = "mysql"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, use_connectorx: bool | None = None) -> None:
         import pymysql
 
+        # connectorx where it is installed (its wheels cover the usual platforms), else PyMySQL.
+        self.use_connectorx = _has_connectorx() if use_connectorx is None else use_connectorx
         self._url = _connectorx_url(url)
         parts = urlsplit(url)
         try:
@@ -114,16 +117,30 @@ class MysqlSource:
         return columns
 
     def batches(self, sql: str, columns: Sequence[Column], batch_rows: int) -> Iterator[pa.RecordBatch]:
+        extraction = extraction_sql(sql, columns, self.dialect)
+        if not self.use_connectorx:
+            yield from cast_batches(self._pymysql_batches(extraction, columns, batch_rows), arrow_schema(columns))
+            return
         import connectorx
 
         reader = connectorx.read_sql(
-            self._url,
-            extraction_sql(sql, columns, self.dialect),
-            return_type="arrow_stream",
-            batch_size=batch_rows,
-            pre_execution_query=_SESSION,
+            self._url, extraction, return_type="arrow_stream", batch_size=batch_rows, pre_execution_query=_SESSION
         )
         yield from cast_batches(reader, arrow_schema(columns))
+
+    def _pymysql_batches(self, sql: str, columns: Sequence[Column], batch_rows: int) -> Iterator[pa.RecordBatch]:
+        """The pure-Python path: a server-side cursor, `batch_rows` rows at a time (slower than connectorx)."""
+        import pymysql.cursors
+
+        read_types = [_read_type(c) for c in columns]
+        names = [c.name for c in columns]
+        with self._conn.cursor(pymysql.cursors.SSCursor) as cursor:
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(batch_rows):
+                arrays = [
+                    pa.array([_python_value(row[i]) for row in rows], type=read_types[i]) for i in range(len(names))
+                ]
+                yield pa.RecordBatch.from_arrays(arrays, names=names)
 
     def count(self, sql: str) -> int:
         ((n,),) = self._fetch(f"SELECT COUNT(*) FROM ({sql}) AS archive_io_q")
@@ -147,6 +164,28 @@ class MysqlSource:
 
     def close(self) -> None:
         self._conn.close()
+
+
+def _has_connectorx() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("connectorx") is not None
+
+
+def _read_type(column: Column) -> pa.DataType:
+    """What PyMySQL's values are read as before the cast: text for `as_text`, ints for booleans."""
+    if column.as_text:
+        return pa.string()
+    if pa.types.is_boolean(column.arrow_type):
+        return pa.int64()
+    return column.arrow_type
+
+
+def _python_value(value: Any) -> Any:
+    # PyMySQL gives TIME as a timedelta since midnight.
+    if isinstance(value, timedelta):
+        return (datetime.min + value).time()
+    return value
 
 
 def _text(value: Any) -> str:
