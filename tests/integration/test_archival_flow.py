@@ -9,6 +9,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -119,6 +120,21 @@ def test_seed_payload_is_archived_validated_reported_and_notified(served: Served
 
     notes = messages(served, queue)
     assert any(run_id in n and "SUCCEEDED" in n for n in notes), notes
+
+    # A retried archive task (Glue reruns the job) finds its run's snapshot and appends nothing.
+    glue = served.aws("glue")
+    retry = glue.start_job_run(
+        JobName="archive-io-local-archive-table", Arguments={"--run_id": run_id, "--table_name": "products"}
+    )["JobRunId"]
+    for _ in range(120):
+        state = glue.get_job_run(JobName="archive-io-local-archive-table", RunId=retry)["JobRun"]["JobRunState"]
+        if state not in {"STARTING", "RUNNING"}:
+            break
+        time.sleep(0.5)
+    assert state == "SUCCEEDED"
+    retried = read_back(served, "archive_demo_main.products")["archive_demo_main.products"]
+    assert len(retried["rows"]) == 19
+    assert len(retried["summaries"]) == len(products["summaries"])
 
     # The first run released its locks; a second run appends to the existing Iceberg tables.
     again = client.post("/archive", payload("archival_input_payload.json"))
