@@ -9,6 +9,8 @@ Then, in the same run, for each source:
   - the archive: the engine's own path (catalog columns -> planned SELECT -> streamed Arrow batches ->
     one Iceberg transaction) into a local file warehouse, in a child process whose peak RSS is read
     from the kernel (ru_maxrss).
+With --dlt-python, dlt's archive of the same PostgreSQL table into Iceberg (benchmarks/dlt_baseline.py,
+with its pyarrow and connectorx backends) runs in the same run as a baseline.
 Results are printed as a Markdown table: copy them into docs/benchmarks.md.
 """
 
@@ -23,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/archive_io_bench"
 MY_URL = "mysql://root:@127.0.0.1:3306/test"
@@ -87,6 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=int, default=20, help="pgbench scale: rows = scale x 100,000")
     parser.add_argument("--skip-prepare", action="store_true")
+    parser.add_argument("--dlt-python", help="an interpreter with dlt installed: adds dlt's archive as a baseline")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -100,6 +104,9 @@ def main() -> None:
     pg = archive(PG_URL, "public", "pgbench_accounts")
     my_floor = sh("mariadb -uroot --quick -B test -e 'SELECT * FROM archive_io_bench' > /dev/null")
     my = archive(MY_URL, "test", "archive_io_bench")
+    dlt_runs = (
+        [dlt_archive(args.dlt_python, backend) for backend in ("pyarrow", "connectorx")] if args.dlt_python else []
+    )
     print(f"\n{rows:,} rows per table; Python {sys.version.split()[0]}, {os.cpu_count()} cores\n")
     print("| source | floor s | archive s | rows/s | archive / floor | peak RSS MB |")
     print("|---|---|---|---|---|---|")
@@ -109,6 +116,25 @@ def main() -> None:
             f"| {name} | {floor:.2f} | {result['seconds']:.2f} | {rows / result['seconds']:,.0f} | "
             f"{result['seconds'] / floor:.2f}x | {result['peak_rss_mb']:.0f} |"
         )
+
+    for run in dlt_runs:
+        assert run["rows"] == rows, run
+        print(
+            f"| dlt sql_table({run['backend']}) -> Iceberg, PostgreSQL | {pg_floor:.2f} | {run['seconds']:.2f} | "
+            f"{rows / run['seconds']:,.0f} | {run['seconds'] / pg_floor:.2f}x | {run['peak_rss_mb']:.0f} |"
+        )
+    if dlt_runs:
+        best = min(run["seconds"] for run in dlt_runs)
+        print(f"\nArchive-IO throughput / best dlt throughput on PostgreSQL: {best / pg['seconds']:.2f}x")
+
+
+def dlt_archive(python: str, backend: str) -> dict[str, Any]:
+    script = Path(__file__).with_name("dlt_baseline.py")
+    out = subprocess.run(  # noqa: S603 (the baseline script, fixed arguments)
+        [python, str(script), backend, PG_URL], check=True, capture_output=True, text=True
+    ).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
 
 
 if __name__ == "__main__":
