@@ -164,7 +164,7 @@ def post_connection_test(
     url = runtime().connections.url(name)
     check = check_connection(name, url, (request or ConnectionTestRequest()).tables)
     logger.info("connection tested", extra={"connection": name, "ok": check.ok})
-    return check.model_dump(mode="json") | {"ok": check.ok}
+    return check.model_dump(mode="json")
 
 
 @app.post("/connections")

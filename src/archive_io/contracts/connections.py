@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, computed_field, field_validator
 
 Engine = Literal["postgresql", "mysql", "sqlite"]
 _SCHEMES: dict[str, Engine] = {
@@ -82,8 +82,10 @@ class ConnectionCheck(BaseModel):
     tables: list[TableAccess] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list)
 
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented pattern
     @property
     def ok(self) -> bool:
+        """Archival can use this connection for these tables."""
         return not self.problems
 
 

@@ -99,6 +99,10 @@ def keyed_run_id(idempotency_key: str) -> str:
     return f"run-key-{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}"
 
 
+def _lock_tables(runtime: Runtime, run_id: str, request: ArchivalRequest) -> None:
+    runtime.locks.acquire(run_id, lock_ids(request), lambda holder: run_is_running(runtime, holder))
+
+
 def run_is_running(runtime: Runtime, run_id: str) -> bool:
     """Whether a run still holds its tables: its execution is RUNNING, or it is just being started."""
     try:
@@ -142,7 +146,7 @@ def start_archival(
             ) from None
         return accepted
     try:
-        runtime.locks.acquire(run_id, lock_ids(request), lambda holder: run_is_running(runtime, holder))
+        _lock_tables(runtime, run_id, request)
     except TableLockedError:
         runtime.runs.delete(run_id)  # refused before it started: no run to show
         raise
@@ -160,7 +164,7 @@ def _replay(runtime: Runtime, run_id: str, request: ArchivalRequest) -> RunAccep
     if existing.request != request:
         raise IdempotencyConflictError(f"this Idempotency-Key was used for a different request (run {run_id})")
     if existing.execution_arn is None:  # recorded, but the first attempt stopped before starting it
-        runtime.locks.acquire(run_id, lock_ids(request), lambda holder: run_is_running(runtime, holder))
+        _lock_tables(runtime, run_id, request)
         return _start(runtime, existing)
     return RunAccepted(run_id=run_id, status=existing.status, status_url=f"/runs/{run_id}")
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pydantic import ValidationError
 from sqlglot import exp
 
-from archive_io.contracts.onboarding import DueTable, Onboarding
+from archive_io.contracts.onboarding import DueTable, OnboardedTable, Onboarding
 from archive_io.runtime import Runtime
 from archive_io.tables.errors import RequestError
 from archive_io.tables.sources import Source, SourceOpener, open_source
@@ -73,32 +73,24 @@ def discover(runtime: Runtime, now: datetime, opener: SourceOpener = open_source
             problems.append(f"{onboarding.key}: {exc}")
             continue
         with closing(source):
-            for table in onboarding.tables:
-                due.append(
-                    _due_table(
-                        source,
-                        onboarding,
-                        table.name,
-                        table.date_column,
-                        now - timedelta(days=table.archive_after_days),
-                    )
-                )
+            due += [_due_table(source, onboarding, table, now) for table in onboarding.tables]
     return due, problems
 
 
-def _due_table(source: Source, onboarding: Onboarding, table: str, date_column: str, cutoff: datetime) -> DueTable:
+def _due_table(source: Source, onboarding: Onboarding, table: OnboardedTable, now: datetime) -> DueTable:
     base = {
         "connection": onboarding.connection,
         "database": onboarding.database,
         "schema_": onboarding.schema_,
-        "table": table,
+        "table": table.name,
     }
+    qualified = f"{onboarding.schema_}.{table.name}"
     try:
-        columns = [c.name for c in source.columns(onboarding.schema_, table)]
-        column = resolve_column(date_column, columns, f"{onboarding.schema_}.{table}")
-        condition = due_condition(source, column, cutoff)
+        columns = [c.name for c in source.columns(onboarding.schema_, table.name)]
+        column = resolve_column(table.date_column, columns, qualified)
+        condition = due_condition(source, column, now - timedelta(days=table.archive_after_days))
         sql, _ = build_select(
-            dialect=source.dialect, schema=onboarding.schema_, table=table, columns=columns, condition=condition
+            dialect=source.dialect, schema=onboarding.schema_, table=table.name, columns=columns, condition=condition
         )
         return DueTable(**base, condition=condition, due_rows=source.count(sql))
     except RequestError as exc:

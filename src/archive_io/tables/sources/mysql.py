@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -118,14 +118,14 @@ class MysqlSource:
 
     def batches(self, sql: str, columns: Sequence[Column], batch_rows: int) -> Iterator[pa.RecordBatch]:
         extraction = extraction_sql(sql, columns, self.dialect)
-        if not self.use_connectorx:
-            yield from cast_batches(self._pymysql_batches(extraction, columns, batch_rows), arrow_schema(columns))
-            return
-        import connectorx
+        if self.use_connectorx:
+            import connectorx
 
-        reader = connectorx.read_sql(
-            self._url, extraction, return_type="arrow_stream", batch_size=batch_rows, pre_execution_query=_SESSION
-        )
+            reader: Iterable[pa.RecordBatch] = connectorx.read_sql(
+                self._url, extraction, return_type="arrow_stream", batch_size=batch_rows, pre_execution_query=_SESSION
+            )
+        else:
+            reader = self._pymysql_batches(extraction, columns, batch_rows)
         yield from cast_batches(reader, arrow_schema(columns))
 
     def _pymysql_batches(self, sql: str, columns: Sequence[Column], batch_rows: int) -> Iterator[pa.RecordBatch]:

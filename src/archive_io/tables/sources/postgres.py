@@ -11,7 +11,7 @@ import pyarrow as pa
 from archive_io.tables.errors import SourceUnavailableError, UnknownTableError, UnsupportedTypeError
 from archive_io.tables.sources import Column, arrow_schema, cast_batches, extraction_sql
 
-# attname, format_type, not null, typtype ('e' enum, 'd' domain...), element type of arrays, base type name
+# name, format_type, not null, typtype ('e' enum...), and for arrays the element's format_type and typtype
 _COLUMNS_SQL = """
 SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, t.typtype,
        CASE WHEN t.typcategory = 'A' THEN format_type(t.typelem, NULL) END,
