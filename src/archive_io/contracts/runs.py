@@ -33,6 +33,73 @@ class Verdict(StrEnum):
     FAILED = "FAILED"
 
 
+class Checksum(BaseModel):
+    """(count, exact sum, bit_xor) of the row hashes: see archive_io.tables.checksum."""
+
+    model_config = ConfigDict(frozen=True)
+
+    count: int
+    sum: int
+    xor: int
+
+
+class SchemaDifference(BaseModel):
+    """A column whose name, type or nullability differs between the source and the archive."""
+
+    model_config = ConfigDict(frozen=True)
+
+    column: str
+    source: str = Field(description="the column in the source as archived types name it, or 'absent'")
+    archive: str = Field(description="the column in the archive, or 'absent'")
+    blocking: bool = Field(description="whether it fails validation (a note, such as a relaxed NOT NULL, does not)")
+
+
+class Aggregates(BaseModel):
+    """One column's aggregates on one side, as display text (min/max/sum only where they apply)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    nulls: int
+    min: str | None = None
+    max: str | None = None
+    sum: str | None = None
+
+
+class ColumnComparison(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    column: str
+    type: str
+    source: Aggregates
+    archive: Aggregates
+    matches: bool
+
+
+class ValueDifference(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    column: str
+    source: str
+    archive: str
+
+
+class DifferenceKind(StrEnum):
+    MISSING = "missing"  # in the source, not in the archive
+    EXTRA = "extra"  # in the archive, not in the source
+    DUPLICATED = "duplicated"  # in both, more often in the archive
+    CHANGED = "changed"  # in both, with other values
+
+
+class RowDifference(BaseModel):
+    """A row that differs, by primary key, with the columns that differ when it is in both."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: DifferenceKind
+    key: dict[str, str]
+    columns: list[ValueDifference] = Field(default_factory=list)
+
+
 class Validation(BaseModel):
     """The outcome of comparing a table's archive with its source."""
 
@@ -41,8 +108,24 @@ class Validation(BaseModel):
     verdict: Verdict
     source_rows: int
     archive_rows: int
+    source_checksum: Checksum | None = None
+    archive_checksum: Checksum | None = None
+    key_columns: list[str] = Field(default_factory=list, description="the primary key; empty when there is none")
+    source_read: str = Field(default="", description="when the source side was read, relative to the extraction")
+    source_changed: bool = Field(
+        default=False, description="the source no longer equals what the extraction read, where rows differ"
+    )
+    schema_differences: list[SchemaDifference] = Field(default_factory=list)
+    columns: list[ColumnComparison] = Field(default_factory=list)
+    differences: list[RowDifference] = Field(default_factory=list, description="the first differing rows")
+    missing_rows: int = 0
+    extra_rows: int = 0
+    changed_rows: int = 0
+    localized: bool = Field(default=True, description="whether differing rows could be listed (needs a key)")
     reasons: list[str] = Field(default_factory=list)
     seconds: float = 0.0
+    source_seconds: float | None = Field(default=None, description="the source checksum query, at extraction")
+    archive_seconds: float | None = Field(default=None, description="the archive checksum")
 
 
 class TableResult(BaseModel):
@@ -56,6 +139,7 @@ class TableResult(BaseModel):
     columns: list[str] = Field(description="The source columns archived, in order.")
     partition: tuple[str, str] | None = Field(default=None, description="(column, year|month|day) of a new table")
     iceberg_table: str = Field(description="namespace.table in the archive catalog")
+    iceberg_location: str | None = Field(default=None, description="the table's location in S3")
     rows_archived: int | None = None
     bytes_archived: int | None = None
     snapshot_id: int | None = None

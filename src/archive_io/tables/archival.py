@@ -11,6 +11,7 @@ from contextlib import closing
 from datetime import timedelta
 
 import pyarrow as pa
+from pyiceberg.table import Table
 
 from archive_io.aws.locks import TableLockedError
 from archive_io.aws.runs import RunExistsError, RunNotFoundError, now
@@ -27,8 +28,17 @@ from archive_io.contracts import (
 from archive_io.runtime import Runtime
 from archive_io.tables import iceberg
 from archive_io.tables.errors import RequestError
-from archive_io.tables.sources import Column, Source, SourceOpener, arrow_schema, open_source
+from archive_io.tables.sources import Column, Source, SourceOpener, arrow_schema, open_source, validated
 from archive_io.tables.sql import build_select, resolve_column
+from archive_io.tables.validation import (
+    Comparison,
+    Profile,
+    compare_nullability,
+    compare_schemas,
+    judge,
+    profile_both,
+    timed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -196,8 +206,15 @@ def _table(runtime: Runtime, run_id: str, table_name: str) -> tuple[RunRecord, T
     return record, record.tables[table_name]
 
 
+def key_columns(source: Source, schema: str, table: str, archived: list[str]) -> list[str]:
+    """The primary key, when the archive holds all of its columns; else none (differences cannot be localized)."""
+    key = source.primary_key(schema, table)
+    return key if key and all(k in archived for k in key) else []
+
+
 def archive_table(runtime: Runtime, run_id: str, table_name: str, opener: SourceOpener = open_source) -> TableResult:
-    """Copy the table's planned rows into its Iceberg table as one snapshot of this run.
+    """Copy the table's planned rows into its Iceberg table as one snapshot of this run, and profile
+    the source for validation in the same snapshot of the source.
 
     Idempotent: when the run already committed this table (a retried job), nothing is appended.
     """
@@ -221,24 +238,34 @@ def archive_table(runtime: Runtime, run_id: str, table_name: str, opener: Source
                 },
                 planned.partition,
             )
-            snapshot = iceberg.snapshot_of_run(table, run_id)
-            if snapshot is not None:
-                # A retried job: the run's rows are committed already; record them, append nothing.
-                logger.info("run %s already archived %s in snapshot %s", run_id, table_name, snapshot)
-                rows = iceberg.count_run_rows(catalog, planned.iceberg_table, snapshot, run_id)
-                nbytes = planned.bytes_archived or 0
-            else:
-                snapshot, rows, nbytes = iceberg.append_run(
-                    table,
-                    source.batches(planned.source_sql, columns, BATCH_ROWS),
-                    source_schema,
-                    run_id,
-                    {
-                        iceberg.SOURCE_PROPERTY: f"{request.glue_connection}:{request.source_database}."
-                        f"{request.source_schema}.{table_name}",
-                        iceberg.SOURCE_SQL_PROPERTY: planned.source_sql,
-                    },
-                )
+            key = key_columns(source, request.source_schema, table_name, planned.columns)
+            with source.snapshot() as snapshot_read:
+                source_read = snapshot_read
+                snapshot = iceberg.snapshot_of_run(table, run_id)
+                if snapshot is not None:
+                    # A retried job: the run's rows are committed already; record them, append nothing.
+                    logger.info("run %s already archived %s in snapshot %s", run_id, table_name, snapshot)
+                    rows = iceberg.count_run_rows(catalog, planned.iceberg_table, snapshot, run_id)
+                    nbytes = planned.bytes_archived or 0
+                    source_read = "after the extraction (the archive task was retried): the source may have changed"
+                else:
+                    snapshot, rows, nbytes = iceberg.append_run(
+                        table,
+                        source.batches(planned.source_sql, columns, BATCH_ROWS),
+                        source_schema,
+                        run_id,
+                        {
+                            iceberg.SOURCE_PROPERTY: f"{request.glue_connection}:{request.source_database}."
+                            f"{request.source_schema}.{table_name}",
+                            iceberg.SOURCE_SQL_PROPERTY: planned.source_sql,
+                        },
+                    )
+                if runtime.reports.get_profile(run_id, table_name) is None:  # a retry keeps the first one
+                    side = source.validation_side(planned.source_sql, columns, key)
+                    profile, seconds = timed(lambda: side.profile(1))
+                    runtime.reports.put_profile(
+                        run_id, table_name, ExtractionProfile(profile, key, source_read, seconds).to_json()
+                    )
     except Exception as exc:
         runtime.runs.put_table(
             run_id, planned.model_copy(update={"status": TableStatus.FAILED, "error": _describe(exc)})
@@ -251,6 +278,7 @@ def archive_table(runtime: Runtime, run_id: str, table_name: str, opener: Source
             "rows_archived": rows,
             "bytes_archived": nbytes,
             "snapshot_id": snapshot,
+            "iceberg_location": table.location(),
             "archive_seconds": round(seconds, 3),
             "rows_per_second": round(rows / seconds, 1) if seconds > 0 else None,
         }
@@ -259,36 +287,115 @@ def archive_table(runtime: Runtime, run_id: str, table_name: str, opener: Source
     return result
 
 
+class ExtractionProfile:
+    """The source's profile taken with the extraction: what the archive must equal."""
+
+    def __init__(self, profile: Profile, key: list[str], source_read: str, seconds: float) -> None:
+        self.profile, self.key, self.source_read, self.seconds = profile, key, source_read, seconds
+
+    def to_json(self) -> str:
+        document = {"key": self.key, "source_read": self.source_read, "seconds": self.seconds}
+        return json.dumps({**document, "profile": self.profile.to_json()})
+
+    @classmethod
+    def from_json(cls, text: str) -> ExtractionProfile:
+        data = json.loads(text)
+        return cls(Profile.from_json(data["profile"]), data["key"], data["source_read"], data["seconds"])
+
+
+def validate_archive(
+    source: Source,
+    table: Table,
+    *,
+    sql: str,
+    columns: list[Column],
+    key: list[str] | None,
+    snapshot_id: int | None = None,
+    run_id: str | None = None,
+    extraction: ExtractionProfile | None = None,
+) -> Validation:
+    """Compare the rows `sql` selects in the source with the archive's (a run's rows at its snapshot).
+
+    With the extraction's profile, the archive must equal the source as the extraction read it;
+    without, the source is profiled now, at the same time as the archive.
+    """
+    started = time.monotonic()
+    if extraction is not None:
+        key = extraction.key
+    key = key or []
+    source_side = source.validation_side(sql, columns, key)
+    archive_side = iceberg.ArchiveSide(table, snapshot_id, run_id, validated(columns), key)
+    archive_schema = (
+        iceberg.snapshot_schema(table, snapshot_id) if snapshot_id is not None else table.schema().as_arrow()
+    )
+    if extraction is not None:
+        source_profile, source_seconds = extraction.profile, extraction.seconds
+        archive_profile, archive_seconds = timed(lambda: archive_side.profile(1))
+        source_read = extraction.source_read
+    else:
+        source_profile, source_seconds, archive_profile, archive_seconds = profile_both(
+            lambda: source_side.profile(1), lambda: archive_side.profile(1)
+        )
+        source_read = "at the same time as the archive, not with the extraction: the source may have changed since"
+    comparison = Comparison(
+        columns=validated(columns),
+        key=key,
+        source=source_side,
+        archive=archive_side,
+        source_profile=source_profile,
+        archive_profile=archive_profile,
+        schema_differences=compare_schemas(validated(columns), archive_schema)
+        + compare_nullability([(c.name, c.nullable) for c in columns], archive_schema),
+        source_read=source_read,
+        extraction_profile=extraction.profile if extraction else None,
+        source_seconds=source_seconds,
+        archive_seconds=archive_seconds,
+    )
+    return judge(comparison, started)
+
+
 def validate_table(runtime: Runtime, run_id: str, table_name: str, opener: SourceOpener = open_source) -> TableResult:
-    """Compare the run's archive of the table with its source: row counts (checksums come later)."""
+    """Compare the run's archive of the table with its source: schema, counts, checksums, column
+    aggregates, and the differing rows by key. The verdict gates the source purge.
+    """
     record, archived = _table(runtime, run_id, table_name)
     if archived.snapshot_id is None:
         raise RuntimeError(f"{table_name} of run {run_id} was not archived; nothing to validate")
-    started = time.monotonic()
+    request = record.request
     try:
-        with closing(opener(runtime.connections.url(record.request.glue_connection))) as source:
-            source_rows = source.count(archived.source_sql)
-        archive_rows = iceberg.count_run_rows(runtime.catalog(), archived.iceberg_table, archived.snapshot_id, run_id)
+        with closing(opener(runtime.connections.url(request.glue_connection))) as source:
+            by_name = {c.name: c for c in source.columns(request.source_schema, table_name)}
+            columns = [by_name[name] for name in archived.columns]
+            stored = runtime.reports.get_profile(run_id, table_name)
+            validation = validate_archive(
+                source,
+                runtime.catalog().load_table(archived.iceberg_table),
+                sql=archived.source_sql,
+                columns=columns,
+                key=None if stored else key_columns(source, request.source_schema, table_name, archived.columns),
+                snapshot_id=archived.snapshot_id,
+                run_id=run_id,
+                extraction=ExtractionProfile.from_json(stored) if stored else None,
+            )
     except Exception as exc:
         runtime.runs.put_table(
             run_id, archived.model_copy(update={"status": TableStatus.FAILED, "error": _describe(exc)})
         )
         raise
-    reasons = []
-    if source_rows != archive_rows:
-        reasons.append(f"row count differs: source {source_rows}, archive {archive_rows}")
-    if archived.rows_archived is not None and archived.rows_archived != archive_rows:
-        reasons.append(f"the archive task wrote {archived.rows_archived} rows, the archive holds {archive_rows}")
-    validation = Validation(
-        verdict=Verdict.FAILED if reasons else Verdict.PASSED,
-        source_rows=source_rows,
-        archive_rows=archive_rows,
-        reasons=reasons,
-        seconds=round(time.monotonic() - started, 3),
-    )
+    if archived.rows_archived is not None and archived.rows_archived != validation.archive_rows:
+        validation = validation.model_copy(
+            update={
+                "verdict": Verdict.FAILED,
+                "reasons": [
+                    *validation.reasons,
+                    f"the archive task wrote {archived.rows_archived} rows, "
+                    f"the archive holds {validation.archive_rows}",
+                ],
+            }
+        )
     result = archived.model_copy(
         update={
-            "status": TableStatus.VALIDATED if not reasons else TableStatus.FAILED,
+            "status": TableStatus.VALIDATED if validation.verdict == Verdict.PASSED else TableStatus.FAILED,
             "validation": validation,
         }
     )

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
 from archive_io.contracts.connections import engine_of
+
+if TYPE_CHECKING:
+    from archive_io.tables.validation import Side, ValidatedColumn
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,13 @@ class Column:
     arrow_type: pa.DataType
     nullable: bool
     as_text: bool = False
+
+
+def validated(columns: Sequence[Column]) -> list[ValidatedColumn]:
+    """Columns as validation reads them: the canonical text follows the type they are archived as."""
+    from archive_io.tables.validation import ValidatedColumn
+
+    return [ValidatedColumn(c.name, c.arrow_type, c.source_type) for c in columns]
 
 
 def arrow_schema(columns: Sequence[Column]) -> pa.Schema:
@@ -83,6 +94,21 @@ class Source(Protocol):
 
     def privileges(self, schema: str, table: str) -> dict[str, bool]:
         """Whether this login may SELECT (archive) and DELETE (purge) the table, checked without changing it."""
+        ...
+
+    def primary_key(self, schema: str, table: str) -> list[str]:
+        """The primary key's columns in key order; empty when the table has none."""
+        ...
+
+    def snapshot(self) -> AbstractContextManager[str]:
+        """Within it, the extraction and the validation profile read one snapshot where the database can.
+
+        It yields how the validation profile relates to the extraction, said for the report.
+        """
+        ...
+
+    def validation_side(self, sql: str, columns: Sequence[Column], key: Sequence[str]) -> Side:
+        """The rows of `sql` as one side of a validation (checksums computed by the database itself)."""
         ...
 
     def close(self) -> None: ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -11,8 +12,10 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import pyarrow as pa
 from sqlglot import exp
 
+from archive_io.tables.checksum import MysqlChecksum
 from archive_io.tables.errors import SourceUnavailableError, UnknownTableError, UnsupportedTypeError
-from archive_io.tables.sources import Column, arrow_schema, cast_batches, extraction_sql
+from archive_io.tables.sources import Column, arrow_schema, cast_batches, extraction_sql, validated
+from archive_io.tables.validation import Side, SqlSide
 
 # ER_TABLEACCESS_DENIED_ERROR, ER_DBACCESS_DENIED_ERROR, ER_COLUMNACCESS_DENIED_ERROR
 _DENIED = {1142, 1044, 1143}
@@ -161,6 +164,34 @@ class MysqlSource:
                     raise
                 allowed[privilege] = False
         return allowed
+
+    def primary_key(self, schema: str, table: str) -> list[str]:
+        rows = self._fetch(
+            "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
+            "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION",
+            (schema, table),
+        )
+        return [_text(name) for (name,) in rows]
+
+    @contextmanager
+    def snapshot(self) -> Iterator[str]:
+        # InnoDB's consistent snapshot starts here, just before the extraction. connectorx reads on
+        # connections of its own, which cannot join it: a row committed while the extraction runs
+        # can be seen by one and not the other, and validation then says the source changed.
+        self._fetch("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+        try:
+            if self.use_connectorx:
+                yield (
+                    "in a consistent snapshot opened as the extraction started (InnoDB); the extraction "
+                    "read on its own connection"
+                )
+            else:
+                yield "in the extraction's transaction: the same snapshot (InnoDB consistent snapshot)"
+        finally:
+            self._fetch("COMMIT")
+
+    def validation_side(self, sql: str, columns: Sequence[Column], key: Sequence[str]) -> Side:
+        return SqlSide(MysqlChecksum(), self._fetch, f"({sql}) AS archive_io_q", validated(columns), key)
 
     def close(self) -> None:
         self._conn.close()

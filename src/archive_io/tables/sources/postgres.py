@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import pyarrow as pa
 
+from archive_io.tables.checksum import PostgresChecksum
 from archive_io.tables.errors import SourceUnavailableError, UnknownTableError, UnsupportedTypeError
-from archive_io.tables.sources import Column, arrow_schema, cast_batches, extraction_sql
+from archive_io.tables.sources import Column, arrow_schema, cast_batches, extraction_sql, validated
+from archive_io.tables.validation import Side, SqlSide
 
 # name, format_type, not null, typtype ('e' enum...), and for arrays the element's format_type and typtype
 _COLUMNS_SQL = """
@@ -22,6 +25,16 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_type t ON t.oid = a.atttypid
 WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attnum
+"""
+
+_PRIMARY_KEY_SQL = """
+SELECT a.attname
+FROM pg_index i
+JOIN pg_class c ON c.oid = i.indrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY(i.indkey)
+WHERE i.indisprimary AND n.nspname = $1 AND c.relname = $2
+ORDER BY array_position(i.indkey::int2[], a.attnum)
 """
 
 _SCALARS: dict[str, pa.DataType] = {
@@ -79,7 +92,9 @@ class PostgresSource:
             self._conn: Any = adbc.connect(url.replace("postgres://", "postgresql://", 1))
         except Exception as exc:  # the driver's message names host and user, never the password
             raise SourceUnavailableError(f"cannot connect to PostgreSQL: {exc}") from None
-        self._execute("SET TIME ZONE 'UTC'")
+        # UTC, and float text that round-trips (the validation checksum relies on both)
+        for setting in ("SET TIME ZONE 'UTC'", "SET extra_float_digits = 1"):
+            self._execute(setting).close()
 
     def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         cursor = self._conn.cursor()
@@ -125,6 +140,28 @@ class PostgresSource:
         with self._execute(sql, (schema, table)) as cursor:
             select, delete = cursor.fetchone()
         return {"select": bool(select), "delete": bool(delete)}
+
+    def primary_key(self, schema: str, table: str) -> list[str]:
+        with self._execute(_PRIMARY_KEY_SQL, (schema, table)) as cursor:
+            return [name for (name,) in cursor.fetchall()]
+
+    @contextmanager
+    def snapshot(self) -> Iterator[str]:
+        # ADBC runs every statement in a transaction (autocommit off); start a new one as REPEATABLE
+        # READ, so the extraction and the checksum that follows it read the same snapshot.
+        self._conn.commit()
+        self._execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").close()
+        try:
+            yield "in the extraction's transaction: the same snapshot (PostgreSQL REPEATABLE READ)"
+        finally:
+            self._conn.commit()
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        with self._execute(sql) as cursor:
+            return list(cursor.fetchall())
+
+    def validation_side(self, sql: str, columns: Sequence[Column], key: Sequence[str]) -> Side:
+        return SqlSide(PostgresChecksum(), self.query, f"({sql}) AS archive_io_q", validated(columns), key)
 
     def close(self) -> None:
         self._conn.close()

@@ -6,6 +6,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +16,8 @@ import pyarrow as pa
 
 from archive_io.contracts.connections import sqlite_path
 from archive_io.tables.errors import SourceUnavailableError, UnknownTableError, UnsupportedTypeError
-from archive_io.tables.sources import Column, arrow_schema
+from archive_io.tables.sources import Column, arrow_schema, validated
+from archive_io.tables.validation import PythonSide, Side
 
 _DECIMAL = re.compile(r"^(?:DECIMAL|NUMERIC)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$")
 
@@ -105,6 +107,22 @@ class SqliteSource:
     def privileges(self, schema: str, table: str) -> dict[str, bool]:
         self.columns(schema, table)  # UnknownTableError when it is not there
         return {"select": True, "delete": os.access(self.path, os.W_OK)}
+
+    def primary_key(self, schema: str, table: str) -> list[str]:
+        rows = self._conn.execute("SELECT name, pk FROM pragma_table_info(?, ?) WHERE pk > 0", (table, schema))
+        return [name for name, _ in sorted(rows.fetchall(), key=lambda row: int(row[1]))]
+
+    @contextmanager
+    def snapshot(self) -> Iterator[str]:
+        self._conn.execute("BEGIN")
+        try:
+            yield "in the extraction's read transaction: the same snapshot (SQLite)"
+        finally:
+            self._conn.execute("COMMIT")
+
+    def validation_side(self, sql: str, columns: Sequence[Column], key: Sequence[str]) -> Side:
+        # SQLite has no md5: the checksum is computed in Python over the rows it returns.
+        return PythonSide(lambda: self.batches(sql, columns, 10_000), validated(columns), key)
 
     def close(self) -> None:
         self._conn.close()
