@@ -78,6 +78,78 @@ def onboard(
     console.print(f"onboarded {len(onboarding.tables)} tables as {response.json()['key']}")
 
 
+@app.command()
+def validate(
+    *,
+    connection: Annotated[str, typer.Option(help="The registered connection of the source database.")],
+    table: Annotated[str, typer.Option(help="The source table, SCHEMA.TABLE.")],
+    iceberg: Annotated[str, typer.Option("--iceberg", help="The archive's Iceberg table, NAMESPACE.TABLE.")],
+    condition: Annotated[str | None, typer.Option(help="Validate only the source rows this WHERE selects.")] = None,
+    run_id: Annotated[str | None, typer.Option(help="Compare only the archive's rows of this run.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the validation as JSON.")] = False,
+    state_dir: StateDir = DEFAULT_STATE_DIR,
+) -> None:
+    """Check an archive against its source now, outside a run: schema, counts, checksums, differing rows.
+
+    Reaches the platform `archive-io serve` runs from --state-dir, else the AWS environment's
+    (ARCHIVE_IO_* variables). Exits 0 when it passed, 1 when it failed, 2 on bad input.
+    """
+    _quiet_logs("WARNING")
+    from archive_io.aws.connections import UnknownConnectionError
+    from archive_io.local.platform import served_settings
+    from archive_io.runtime import Runtime
+    from archive_io.settings import Settings, SettingsError
+    from archive_io.tables.archival import validate_iceberg_table
+    from archive_io.tables.errors import RequestError, SourceUnavailableError
+
+    local = served_settings(state_dir.resolve())
+    if local is not None:
+        os.environ.update(local)
+    try:
+        runtime = Runtime(Settings.from_mapping(os.environ))
+        validation = validate_iceberg_table(runtime, connection, table, iceberg, condition=condition, run_id=run_id)
+    except (
+        RequestError,
+        SettingsError,
+        UnknownConnectionError,
+        SourceUnavailableError,
+    ) as exc:
+        console.print(f"[red]{exc}")
+        raise typer.Exit(2) from None
+    if as_json:
+        print(validation.model_dump_json(indent=2))
+    else:
+        _print_validation(table, iceberg, validation)
+    if validation.verdict != "PASSED":
+        raise typer.Exit(1)
+
+
+def _print_validation(table: str, iceberg: str, validation: Any) -> None:
+    style = "green" if validation.verdict == "PASSED" else "red"
+    console.print(f"{table} -> {iceberg}: [bold {style}]{validation.verdict}[/]")
+    console.print(f"  rows: source {validation.source_rows:,}, archive {validation.archive_rows:,}")
+    for side, checksum in (("source", validation.source_checksum), ("archive", validation.archive_checksum)):
+        console.print(f"  {side} checksum: count {checksum.count:,} sum {checksum.sum:x} xor {checksum.xor:015x}")
+    console.print(f"  source read {validation.source_read}")
+    for reason in validation.reasons:
+        console.print(f"  [{style}]- {reason}")
+    if validation.differences:
+        rows = Table(title="Differing rows (first ones)")
+        for column in ("kind", "key", "column", "source", "archive"):
+            rows.add_column(column)
+        for difference in validation.differences:
+            key = ", ".join(f"{k}={v}" for k, v in difference.key.items())
+            for value in difference.columns or [None]:
+                rows.add_row(
+                    difference.kind,
+                    key,
+                    value.column if value else "",
+                    value.source if value else "",
+                    value.archive if value else "",
+                )
+        console.print(rows)
+
+
 def _summary(run: dict[str, Any]) -> Table:
     table = Table(title=f"Run {run['run_id']}: {run['status']}")
     for column in ("table", "rows archived", "rows/s", "Iceberg table", "validation"):

@@ -97,7 +97,8 @@ class RowDifference(BaseModel):
 
     kind: DifferenceKind
     key: dict[str, str]
-    columns: list[ValueDifference] = Field(default_factory=list)
+    columns: list[ValueDifference] = Field(default_factory=list, description="the first columns that differ")
+    columns_differing: int = Field(default=0, description="how many columns differ in all")
 
 
 class Validation(BaseModel):

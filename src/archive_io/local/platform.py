@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from types import TracebackType
@@ -19,6 +20,16 @@ ENV = "local"
 REGION = "us-east-1"
 # The emulation accepts any credentials; these are what every local client and pyiceberg use.
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+SETTINGS_FILE = "settings.json"
+
+
+def served_settings(state_dir: Path) -> dict[str, str] | None:
+    """The environment a CLI command needs to reach the platform `archive-io serve` runs from `state_dir`."""
+    path = state_dir / SETTINGS_FILE
+    if not path.is_file():
+        return None
+    values: dict[str, str] = json.loads(path.read_text())
+    return values | {"AWS_DEFAULT_REGION": REGION}
 
 
 class LocalPlatform:
@@ -50,6 +61,7 @@ class LocalPlatform:
         provision(AwsClients(settings), self.names, self.router)
         self.settings = settings
         self.write_pyiceberg_config()
+        self.write_settings()
         self._api = LocalApiGateway(
             lambda event: self.router.invoke_lambda(self.names.function("api"), event), self._port
         )
@@ -61,6 +73,13 @@ class LocalPlatform:
         assert self.settings is not None
         path = self.state_dir / ".pyiceberg.yaml"
         path.write_text(yaml.safe_dump({"catalog": {self.settings.catalog_name: catalog_properties(self.settings)}}))
+        return path
+
+    def write_settings(self) -> Path:
+        """The platform's settings, so that CLI commands (`archive-io validate`) reach this platform."""
+        assert self.settings is not None
+        path = self.state_dir / SETTINGS_FILE
+        path.write_text(json.dumps(self.settings.as_mapping() | LOCAL_CREDENTIALS, indent=2))
         return path
 
     def stop(self) -> None:

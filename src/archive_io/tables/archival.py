@@ -11,7 +11,10 @@ from contextlib import closing
 from datetime import timedelta
 
 import pyarrow as pa
+import sqlglot
+from pyiceberg.exceptions import NoSuchTableError
 from pyiceberg.table import Table
+from sqlglot import exp
 
 from archive_io.aws.locks import TableLockedError
 from archive_io.aws.runs import RunExistsError, RunNotFoundError, now
@@ -36,7 +39,9 @@ from archive_io.tables.validation import (
     compare_nullability,
     compare_schemas,
     judge,
+    plan_segments,
     profile_both,
+    segments_from_json,
     timed,
 )
 
@@ -262,6 +267,7 @@ def archive_table(runtime: Runtime, run_id: str, table_name: str, opener: Source
                     )
                 if runtime.reports.get_profile(run_id, table_name) is None:  # a retry keeps the first one
                     side = source.validation_side(planned.source_sql, columns, key)
+                    side.segments = plan_segments(side, key, validated(columns))
                     profile, seconds = timed(lambda: side.profile(1))
                     runtime.reports.put_profile(
                         run_id, table_name, ExtractionProfile(profile, key, source_read, seconds).to_json()
@@ -325,6 +331,12 @@ def validate_archive(
     key = key or []
     source_side = source.validation_side(sql, columns, key)
     archive_side = iceberg.ArchiveSide(table, snapshot_id, run_id, validated(columns), key)
+    kinds = {c.name: c.arrow_type for c in columns}
+    if extraction is not None:  # cut as the extraction's profile was
+        segments = segments_from_json(extraction.profile.scheme, [kinds[k] for k in key])
+    else:
+        segments = plan_segments(source_side, key, validated(columns))
+    source_side.segments = archive_side.segments = segments
     archive_schema = (
         iceberg.snapshot_schema(table, snapshot_id) if snapshot_id is not None else table.schema().as_arrow()
     )
@@ -352,6 +364,54 @@ def validate_archive(
         archive_seconds=archive_seconds,
     )
     return judge(comparison, started)
+
+
+def validate_iceberg_table(
+    runtime: Runtime,
+    connection: str,
+    table: str,
+    iceberg_table: str,
+    *,
+    condition: str | None = None,
+    run_id: str | None = None,
+) -> Validation:
+    """An ad-hoc check of an archive against its source, now: `SCHEMA.TABLE` against `NAMESPACE.TABLE`.
+
+    The archive's columns (lineage aside) are compared with the source rows `condition` selects,
+    or with all of them; with `run_id`, only that run's rows of the archive.
+    """
+    schema, _, table_name = table.rpartition(".")
+    if not schema:
+        raise RequestError(f"table: {table!r} is not SCHEMA.TABLE")
+    url = runtime.connections.url(connection)
+    try:
+        archive = runtime.catalog().load_table(iceberg_table)
+    except NoSuchTableError:
+        raise RequestError(f"iceberg: the archive catalog has no table {iceberg_table!r}") from None
+    lineage = {f.name for f in iceberg.LINEAGE_FIELDS}
+    archived = [f.name for f in archive.schema().fields if f.name not in lineage]
+    with closing(open_source(url)) as source:
+        by_name = {c.name: c for c in source.columns(schema, table_name)}
+        absent = [name for name in archived if name not in by_name]
+        if absent:
+            raise RequestError(f"the archive has columns the source table lacks: {', '.join(absent)}")
+        columns = [by_name[name] for name in archived]
+        checked, _ = build_select(
+            dialect=source.dialect, schema=schema, table=table_name, columns=list(by_name), condition=condition
+        )
+        # the checked SELECT, projecting the archive's columns only
+        select = sqlglot.parse_one(checked, read=source.dialect)
+        select.set("expressions", [exp.column(name, quoted=True) for name in archived])
+        sql = select.sql(dialect=source.dialect)
+        return validate_archive(
+            source,
+            archive,
+            sql=sql,
+            columns=columns,
+            key=key_columns(source, schema, table_name, archived),
+            snapshot_id=archive.metadata.current_snapshot_id,
+            run_id=run_id,
+        )
 
 
 def validate_table(runtime: Runtime, run_id: str, table_name: str, opener: SourceOpener = open_source) -> TableResult:

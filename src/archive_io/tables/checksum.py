@@ -188,6 +188,9 @@ class ChecksumSql:
         """An aggregate's value as text, so every driver hands it over exactly."""
         return f"CAST({expr} AS TEXT)"
 
+    def as_bigint(self, expr: str) -> str:
+        return f"CAST({expr} AS BIGINT)"
+
     def sum(self, expr: str) -> str:
         return f"SUM({expr})"
 
@@ -279,6 +282,9 @@ class MysqlChecksum(ChecksumSql):
 
     def as_text(self, expr: str) -> str:
         return f"CAST({expr} AS CHAR)"
+
+    def as_bigint(self, expr: str) -> str:
+        return f"CAST({expr} AS SIGNED)"  # an unsigned column minus a number would refuse to go negative
 
 
 class DuckdbChecksum(ChecksumSql):

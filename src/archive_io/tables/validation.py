@@ -48,11 +48,12 @@ from archive_io.tables.checksum import (
     text_hash,
 )
 
-MAX_DEPTH = HASH_BITS // SEGMENT_BITS
 # Rows fetched per side to list differences; beyond it, segments are split once more.
 FETCH_ROWS = 200_000
-# Differing rows kept in the run record and the report (the counts are exact).
-LISTED_ROWS = 50
+# Differing rows, and columns of each, kept in the run record and the report (the counts are exact):
+# bounded so that a run's record stays well inside DynamoDB's 400 KB item.
+LISTED_ROWS = 20
+LISTED_COLUMNS = 10
 _DISPLAY_CHARS = 120
 
 
@@ -71,6 +72,7 @@ class Profile:
 
     segments: dict[int, Triple]
     columns: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    scheme: dict[str, Any] = field(default_factory=lambda: {"kind": "none"})
 
     @property
     def total(self) -> Triple:
@@ -79,6 +81,7 @@ class Profile:
     def to_json(self) -> str:
         return json.dumps(
             {
+                "scheme": self.scheme,
                 "segments": {str(s): [t.count, str(t.sum), t.xor] for s, t in self.segments.items()},
                 "columns": self.columns,
             }
@@ -88,7 +91,7 @@ class Profile:
     def from_json(cls, text: str) -> Profile:
         data = json.loads(text)
         segments = {int(s): Triple(int(c), int(total), int(x)) for s, (c, total, x) in data["segments"].items()}
-        return cls(segments, data["columns"])
+        return cls(segments, data["columns"], data["scheme"])
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,13 @@ class RowImage:
 
 
 class Side(Protocol):
-    """One side of a comparison: a relation it can profile and fetch rows of."""
+    """One side of a comparison: a relation it can profile and fetch rows of, cut by `segments`."""
+
+    segments: Segments
+
+    def key_bounds(self) -> tuple[int | None, int | None]:
+        """The least and greatest value of the (single, integer) key."""
+        ...
 
     def profile(self, depth: int, parents: Sequence[int] | None = None, aggregates: bool = True) -> Profile:
         """Checksums per segment at `depth` (within segments `parents` of depth - 1 when given)."""
@@ -109,6 +118,127 @@ class Side(Protocol):
     def rows(self, depth: int, segments: Sequence[int]) -> list[RowImage]:
         """The rows of the segments at `depth`."""
         ...
+
+
+# --- segments -----------------------------------------------------------------------------------
+
+
+class Segments:
+    """How rows are cut into segments, each level splitting a segment of the level above 1024-way.
+
+    A segment at depth d is a prefix of a per-row number (`shift(d)` bits dropped), so a segment's
+    parent is a shorter prefix. Both sides of a comparison must use the same Segments.
+    """
+
+    kind = "none"
+    max_depth = 1
+
+    def shift(self, depth: int) -> int:
+        return 0
+
+    def parent(self, segment: int, depth: int) -> int:
+        """The depth-1 segment that a segment at `depth` lies in."""
+        return segment >> (self.shift(1) - self.shift(depth))
+
+    def sql(self, g: ChecksumSql, refs: Sequence[str], depth: int) -> str:
+        return "0"
+
+    def sql_within(self, g: ChecksumSql, refs: Sequence[str], depth: int, segments: Sequence[int]) -> str:
+        return "1 = 1"
+
+    def of(self, key_texts: Sequence[str], depth: int) -> int:
+        return 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind}
+
+
+class HashSegments(Segments):
+    """Segments by the hash of the key's canonical text: the same in every engine, whatever its collation."""
+
+    kind = "hash"
+    max_depth = HASH_BITS // SEGMENT_BITS
+
+    def __init__(self, kinds: Sequence[pa.DataType]) -> None:
+        self.kinds = list(kinds)
+
+    def shift(self, depth: int) -> int:
+        return HASH_BITS - SEGMENT_BITS * depth
+
+    def sql(self, g: ChecksumSql, refs: Sequence[str], depth: int) -> str:
+        key_hash = g.hash(g.row_text([(ref, kind, "") for ref, kind in zip(refs, self.kinds, strict=True)]))
+        return g.shift(key_hash, self.shift(depth))
+
+    def sql_within(self, g: ChecksumSql, refs: Sequence[str], depth: int, segments: Sequence[int]) -> str:
+        return f"{self.sql(g, refs, depth)} IN ({', '.join(str(s) for s in segments)})"
+
+    def of(self, key_texts: Sequence[str], depth: int) -> int:
+        return segment_of(text_hash("|".join(key_texts)), depth)
+
+
+class RangeSegments(Segments):
+    """Segments by ranges of a single integer key: found by the key's index, no hash to compute."""
+
+    kind = "range"
+
+    def __init__(self, low: int, bits: int) -> None:
+        self.low, self.bits = low, bits
+        self.max_depth = max(1, -(-bits // SEGMENT_BITS))
+
+    def shift(self, depth: int) -> int:
+        return max(0, self.bits - SEGMENT_BITS * depth)
+
+    def sql(self, g: ChecksumSql, refs: Sequence[str], depth: int) -> str:
+        return g.shift(f"({g.as_bigint(refs[0])} - {self.low})", self.shift(depth))
+
+    def sql_within(self, g: ChecksumSql, refs: Sequence[str], depth: int, segments: Sequence[int]) -> str:
+        shift = self.shift(depth)
+        ranges = []
+        for first, last in _runs(sorted(segments)):
+            ranges.append(f"{refs[0]} BETWEEN {self.low + (first << shift)} AND {self.low + ((last + 1) << shift) - 1}")
+        return "(" + " OR ".join(ranges) + ")"
+
+    def of(self, key_texts: Sequence[str], depth: int) -> int:
+        return (int(key_texts[0]) - self.low) >> self.shift(depth)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "low": self.low, "bits": self.bits}
+
+
+def _runs(numbers: Sequence[int]) -> Iterator[tuple[int, int]]:
+    """Consecutive runs of sorted numbers as (first, last)."""
+    start = prev = None
+    for n in numbers:
+        if start is None:
+            start = prev = n
+        elif n == prev + 1:  # type: ignore[operator]
+            prev = n
+        else:
+            yield start, prev  # type: ignore[misc]
+            start = prev = n
+    if start is not None:
+        yield start, prev  # type: ignore[misc]
+
+
+def segments_from_json(data: dict[str, Any], key_kinds: Sequence[pa.DataType]) -> Segments:
+    if data["kind"] == "range":
+        return RangeSegments(int(data["low"]), int(data["bits"]))
+    if data["kind"] == "hash":
+        return HashSegments(key_kinds)
+    return Segments()
+
+
+def plan_segments(side: Side, key: Sequence[str], columns: Sequence[ValidatedColumn]) -> Segments:
+    """Range segments for a single integer key (its bounds read from `side`), else hashes of the key."""
+    if not key:
+        return Segments()
+    kinds = [next(c.kind for c in columns if c.name == k) for k in key]
+    if len(key) == 1 and pa.types.is_integer(kinds[0]):
+        low, high = side.key_bounds()
+        if low is None or high is None:
+            return RangeSegments(0, 0)
+        return RangeSegments(low, (high - low).bit_length())
+    return HashSegments(kinds)
 
 
 # --- sides --------------------------------------------------------------------------------------
@@ -121,6 +251,11 @@ def _numeric(kind: pa.DataType) -> bool:
 def _summable(kind: pa.DataType) -> bool:
     # a float sum depends on the order of addition, so no two engines need agree on it
     return bool(pa.types.is_integer(kind) or pa.types.is_decimal(kind))
+
+
+def _default_segments(columns: Sequence[ValidatedColumn], key: Sequence[str]) -> Segments:
+    kinds = {c.name: c.kind for c in columns}
+    return HashSegments([kinds[k] for k in key]) if key else Segments()
 
 
 class SqlSide:
@@ -138,25 +273,25 @@ class SqlSide:
         self._run = run
         self._relation = relation
         self.columns = list(columns)
-        by_name = {c.name: c for c in columns}
         self._refs = {c.name: sql.quote(c.name) for c in columns}
+        self._key_refs = [self._refs[k] for k in key]
         self._row_hash = sql.hash(sql.row_text([(self._refs[c.name], c.kind, c.source_type) for c in columns]))
-        key_columns = [by_name[k] for k in key]
-        self._key_hash = (
-            sql.hash(sql.row_text([(self._refs[c.name], c.kind, c.source_type) for c in key_columns]))
-            if key_columns
-            else None
-        )
+        self.segments = _default_segments(columns, key)
 
     def _segment(self, depth: int) -> str:
-        if self._key_hash is None:
-            return "0"
-        return self.sql.shift(self._key_hash, HASH_BITS - SEGMENT_BITS * depth)
+        return self.segments.sql(self.sql, self._key_refs, depth)
 
-    def _within(self, depth: int, parents: Sequence[int] | None) -> str:
-        if parents is None or depth <= 1:
+    def _where(self, depth: int, segments: Sequence[int] | None) -> str:
+        if segments is None:
             return ""
-        return f" WHERE {self._segment(depth - 1)} IN ({', '.join(str(p) for p in parents)})"
+        return f" WHERE {self.segments.sql_within(self.sql, self._key_refs, depth, segments)}"
+
+    def key_bounds(self) -> tuple[int | None, int | None]:
+        key = self._key_refs[0]
+        ((low, high),) = self._run(
+            f"SELECT {self.sql.as_text(f'MIN({key})')}, {self.sql.as_text(f'MAX({key})')} FROM {self._relation}"
+        )
+        return (None if low is None else int(low)), (None if high is None else int(high))
 
     def profile(self, depth: int, parents: Sequence[int] | None = None, aggregates: bool = True) -> Profile:
         sql = self.sql
@@ -178,9 +313,10 @@ class SqlSide:
                     parts.append(sql.as_text(f"SUM(v{i})"))
                 outer.extend(parts)
                 measured.append((column.name, len(parts)))
+        within = self._where(depth - 1, parents) if depth > 1 else ""
         query = (
-            f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {self._relation}"
-            f"{self._within(depth, parents)}) AS archive_io_p GROUP BY seg"
+            f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {self._relation}{within})"
+            " AS archive_io_p GROUP BY seg"
         )
         segments: dict[int, Triple] = {}
         per_column: dict[str, list[dict[str, str | None]]] = defaultdict(list)
@@ -194,7 +330,7 @@ class SqlSide:
                 )
                 at += 1 + width
         columns = {c.name: _combine(c.kind, per_column[c.name], segments) for c in self.columns} if aggregates else {}
-        return Profile(segments, columns)
+        return Profile(segments, columns, self.segments.to_json())
 
     def _aggregated(self, ref: str, column: ValidatedColumn) -> str | None:
         """The value min/max/sum run over, or None where they do not apply (text, binary, lists, booleans)."""
@@ -209,9 +345,7 @@ class SqlSide:
     def rows(self, depth: int, segments: Sequence[int]) -> list[RowImage]:
         sql = self.sql
         texts = [sql.text(self._refs[c.name], c.kind, c.source_type) for c in self.columns]
-        query = f"SELECT {self._row_hash}, {', '.join(texts)} FROM {self._relation}"
-        if segments:
-            query += f" WHERE {self._segment(depth)} IN ({', '.join(str(s) for s in segments)})"
+        query = f"SELECT {self._row_hash}, {', '.join(texts)} FROM {self._relation}{self._where(depth, segments)}"
         return [RowImage(tuple(_str(v) for v in row[1:]), int(row[0])) for row in self._run(query)]
 
 
@@ -228,6 +362,7 @@ class PythonSide:
         self.columns = list(columns)
         names = [c.name for c in columns]
         self._key_at = [names.index(k) for k in key]
+        self.segments = _default_segments(columns, key)
 
     def _images(self) -> Iterator[tuple[RowImage, tuple[Any, ...]]]:
         kinds = [c.kind for c in self.columns]
@@ -237,9 +372,15 @@ class PythonSide:
                 yield RowImage(texts, text_hash("|".join(texts))), row
 
     def _segment(self, image: RowImage, depth: int) -> int:
-        if not self._key_at:
-            return 0
-        return segment_of(text_hash("|".join(image.texts[i] for i in self._key_at)), depth)
+        return self.segments.of([image.texts[i] for i in self._key_at], depth)
+
+    def key_bounds(self) -> tuple[int | None, int | None]:
+        keys = [
+            int(image.texts[self._key_at[0]])
+            for image, _ in self._images()
+            if image.texts[self._key_at[0]] != NULL_TEXT
+        ]
+        return (min(keys), max(keys)) if keys else (None, None)
 
     def profile(self, depth: int, parents: Sequence[int] | None = None, aggregates: bool = True) -> Profile:
         hashes: dict[int, list[int]] = defaultdict(list)
@@ -258,11 +399,11 @@ class PythonSide:
         if aggregates:
             for i, column in enumerate(self.columns):
                 columns[column.name] = _python_aggregates(column.kind, values[i], nonnull[i], segments)
-        return Profile(segments, columns)
+        return Profile(segments, columns, self.segments.to_json())
 
     def rows(self, depth: int, segments: Sequence[int]) -> list[RowImage]:
         wanted = set(segments)
-        return [image for image, _ in self._images() if not wanted or self._segment(image, depth) in wanted]
+        return [image for image, _ in self._images() if self._segment(image, depth) in wanted]
 
 
 def _python_aggregates(
@@ -467,25 +608,26 @@ def localize(
     source as it is now. With `extraction_profile` given, a differing segment whose rows changed
     in the source since the extraction is reported as a source change.
     """
+    scheme = source.segments
     depth = 1
     differing = _differing(source_profile.segments, archive_profile.segments)
     current_source = source_profile.segments if extraction_profile is None else None
-    while depth < MAX_DEPTH and _rows_in(differing, source_profile, archive_profile) > FETCH_ROWS:
+    while depth < scheme.max_depth and _rows_in(differing, source_profile, archive_profile) > FETCH_ROWS:
         parents = differing
         source_level = source.profile(depth + 1, parents, aggregates=False)
         archive_level = archive.profile(depth + 1, parents, aggregates=False)
         if current_source is None:  # the first look at the source as it is now, over whole depth-1 segments
-            current_source = _roll_up(source_level.segments, depth + 1)
+            current_source = _roll_up(scheme, source_level.segments, depth + 1)
         source_profile, archive_profile = source_level, archive_level
         differing = _differing(source_level.segments, archive_level.segments)
         depth += 1
-    source_rows = source.rows(depth, differing)
-    archive_rows = archive.rows(depth, differing)
+    source_rows = source.rows(depth, differing) if differing else []
+    archive_rows = archive.rows(depth, differing) if differing else []
     result = Localization()
     if current_source is None:  # depth 1: the fetched rows are whole depth-1 segments
-        current_source = _segments_of(source_rows, columns, key)
+        current_source = _segments_of(scheme, source_rows, columns, key)
     if extraction_profile is not None:
-        touched = {segment_of_rows(s, depth) for s in differing}
+        touched = {scheme.parent(s, depth) for s in differing}
         result.source_changed = any(
             current_source.get(s, Triple()) != extraction_profile.segments.get(s, Triple()) for s in touched
         )
@@ -493,25 +635,21 @@ def localize(
     return result
 
 
-def segment_of_rows(segment: int, depth: int) -> int:
-    """The depth-1 segment a segment at `depth` lies in."""
-    return segment >> (SEGMENT_BITS * (depth - 1))
-
-
-def _roll_up(segments: dict[int, Triple], depth: int) -> dict[int, Triple]:
+def _roll_up(scheme: Segments, segments: dict[int, Triple], depth: int) -> dict[int, Triple]:
     rolled: dict[int, Triple] = defaultdict(Triple)
     for s, t in segments.items():
-        rolled[segment_of_rows(s, depth)] += t
+        rolled[scheme.parent(s, depth)] += t
     return dict(rolled)
 
 
-def _segments_of(rows: list[RowImage], columns: Sequence[ValidatedColumn], key: Sequence[str]) -> dict[int, Triple]:
+def _segments_of(
+    scheme: Segments, rows: list[RowImage], columns: Sequence[ValidatedColumn], key: Sequence[str]
+) -> dict[int, Triple]:
     names = [c.name for c in columns]
     at = [names.index(k) for k in key]
     hashes: dict[int, list[int]] = defaultdict(list)
     for row in rows:
-        segment = segment_of(text_hash("|".join(row.texts[i] for i in at)), 1) if at else 0
-        hashes[segment].append(row.hash)
+        hashes[scheme.of([row.texts[i] for i in at], 1)].append(row.hash)
     return {s: Triple.of(h) for s, h in hashes.items()}
 
 
@@ -564,7 +702,11 @@ def _diff_rows(
             ]
         result.counts[kind] += 1
         if len(result.differences) < LISTED_ROWS:
-            result.differences.append(RowDifference(kind=kind, key=shown_key, columns=changed))
+            result.differences.append(
+                RowDifference(
+                    kind=kind, key=shown_key, columns=changed[:LISTED_COLUMNS], columns_differing=len(changed)
+                )
+            )
 
 
 # --- the verdict --------------------------------------------------------------------------------
@@ -599,7 +741,14 @@ def judge(comparison: Comparison, started: float) -> Validation:
     if source_total.count != archive_total.count:
         reasons.append(f"row count differs: source {source_total.count}, archive {archive_total.count}")
     columns = compare_columns(c.columns, c.source_profile, c.archive_profile)
-    reasons += [f"column {col.column!r}: aggregates differ" for col in columns if not col.matches]
+    for col in columns:
+        if not col.matches:
+            shown = [
+                f"{name} {getattr(col.source, name)} vs {getattr(col.archive, name)}"
+                for name in ("nulls", "min", "max", "sum")
+                if getattr(col.source, name) != getattr(col.archive, name)
+            ]
+            reasons.append(f"column {col.column!r}: {', '.join(shown) or 'aggregates differ'} (source vs archive)")
     localization = Localization()
     localized = bool(c.key)
     if source_total != archive_total:
