@@ -45,6 +45,7 @@ integration: $(INSTALLED)
 # Not part of `make test`: timings live in docs/benchmarks.md, measured against a floor in the same run.
 bench: $(INSTALLED)
 	$(PY) benchmarks/archive_throughput.py
+	$(PY) benchmarks/validation.py
 
 clean:
 	rm -rf $(VENV) .archive-io .mypy_cache .ruff_cache .pytest_cache

@@ -48,45 +48,60 @@ def best(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
     return min(times), result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=int, default=20, help="pgbench scale: 20 is 2M rows")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-
-    import duckdb
+def archive_pgbench(tmp: str, source: Any) -> tuple[Any, int, str, list[Any]]:
+    """pgbench_accounts archived by the single-node engine into a local warehouse: (table, snapshot, sql, columns)."""
     from pyiceberg.catalog.sql import SqlCatalog
-    from reladiff import connect_to_table, diff_tables
 
     from archive_io.tables import iceberg
-    from archive_io.tables.archival import validate_archive
-    from archive_io.tables.checksum import PostgresChecksum
-    from archive_io.tables.sources import arrow_schema, open_source
+    from archive_io.tables.sources import arrow_schema
     from archive_io.tables.sql import build_select
 
-    prepare(args.scale)
+    columns = source.columns("public", "pgbench_accounts")
+    sql, _ = build_select(
+        dialect="postgres", schema="public", table="pgbench_accounts", columns=[c.name for c in columns]
+    )
+    catalog = SqlCatalog("bench", uri=f"sqlite:///{tmp}/catalog.db", warehouse=f"file://{tmp}")
+    schema = arrow_schema(columns)
+    table = iceberg.ensure_table(catalog, "bench.pgbench_accounts", iceberg.archive_schema(schema), {})
+    snapshot, rows, _ = iceberg.append_run(table, source.batches(sql, columns, 50_000), schema, "bench", {})
+    print(f"archived {rows:,} rows", flush=True)
+    return table, snapshot, sql, columns
+
+
+def load_duckdb(path: str, table: Any, snapshot: int, names: list[str]) -> None:
+    """reladiff's side: the archive's rows of the snapshot, as a DuckDB table."""
+    import duckdb
+
+    with duckdb.connect(path) as duck:
+        duck.register(
+            "archive_rows", table.scan(snapshot_id=snapshot, selected_fields=tuple(names)).to_arrow_batch_reader()
+        )
+        # reladiff reads PostgreSQL's char(n) without its padding: give DuckDB the same text
+        duck.execute("CREATE TABLE pgbench_accounts AS SELECT * REPLACE (rtrim(filler) AS filler) FROM archive_rows")
+
+
+def checksum_alone_sql(sql: str, columns: list[Any]) -> str:
+    """The least a checksum validation does on the source: one (count, sum, bit_xor) of the row hashes."""
+    from archive_io.tables.checksum import PostgresChecksum
+
+    g = PostgresChecksum()
+    row_hash = g.hash(g.row_text([(g.quote(c.name), c.arrow_type, c.source_type) for c in columns]))
+    return f"SELECT count(*), sum(h)::text, bit_xor(h) FROM (SELECT {row_hash} AS h FROM ({sql}) AS q) AS t"
+
+
+def measure(repeat: int, tmp: str) -> dict[str, dict[str, float]]:
+    from reladiff import connect_to_table, diff_tables
+
+    from archive_io.tables.archival import validate_archive
+    from archive_io.tables.sources import open_source
+
     results: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory() as tmp, closing(open_source(PG_URL)) as source:
-        columns = source.columns("public", "pgbench_accounts")
+    with closing(open_source(PG_URL)) as source:
+        table, snapshot, sql, columns = archive_pgbench(tmp, source)
         names = [c.name for c in columns]
-        sql, _ = build_select(dialect="postgres", schema="public", table="pgbench_accounts", columns=names)
-        catalog = SqlCatalog("bench", uri=f"sqlite:///{tmp}/catalog.db", warehouse=f"file://{tmp}")
-        schema = arrow_schema(columns)
-        table = iceberg.ensure_table(catalog, "bench.pgbench_accounts", iceberg.archive_schema(schema), {})
-        snapshot, rows, _ = iceberg.append_run(table, source.batches(sql, columns, 50_000), schema, "bench", {})
-        print(f"archived {rows:,} rows")
-
-        # reladiff's side: the archive's rows of the snapshot, as a DuckDB table
         duck_path = str(Path(tmp) / "archive.duckdb")
-        with duckdb.connect(duck_path) as duck:
-            reader = table.scan(snapshot_id=snapshot, selected_fields=tuple(names)).to_arrow_batch_reader()
-            duck.register("archive_rows", reader)
-            # reladiff reads PostgreSQL's char(n) without its padding: give DuckDB the same text
-            duck.execute("CREATE TABLE pgbench_accounts AS SELECT * REPLACE (rtrim(filler) AS filler) FROM archive_rows")
-
-        checksum = PostgresChecksum()
-        row_hash = checksum.hash(checksum.row_text([(checksum.quote(c.name), c.arrow_type, "") for c in columns]))
-        alone_sql = f"SELECT count(*), sum(h)::text, bit_xor(h) FROM (SELECT {row_hash} AS h FROM ({sql}) AS q) AS t"
+        load_duckdb(duck_path, table, snapshot, names)
+        alone_sql = checksum_alone_sql(sql, columns)
 
         def validate() -> Any:
             return validate_archive(
@@ -100,23 +115,31 @@ def main() -> None:
 
         for state in ("unchanged", "one changed row"):
             if state == "one changed row":
-                sh(
-                    "psql -h 127.0.0.1 -U postgres -d archive_io_bench -qc "
-                    "'UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = 1234567 % (SELECT count(*) FROM pgbench_accounts)'"
-                )
-            alone, _ = best(args.repeat, lambda: source.query(alone_sql))
+                sh(f"psql -h 127.0.0.1 -U postgres -d archive_io_bench -qc '{CHANGE_ONE_ROW}'")
+            alone, _ = best(repeat, lambda: source.query(alone_sql))
             print(f"{state}: source checksum alone {alone:.2f} s", flush=True)
-            full, validation = best(args.repeat, validate)
+            full, validation = best(repeat, validate)
             print(f"{state}: full validation {full:.2f} s", flush=True)
-            differing, found = best(args.repeat, reladiff)
+            differing, found = best(repeat, reladiff)
             keys = [d.key for d in validation.differences]
             print(f"{state}: validation {validation.verdict} {keys}; reladiff found {found} differing rows")
             results[state] = {"source checksum alone": alone, "full validation": full, "reladiff hashdiff": differing}
-            results[state]["source side"] = validation.source_seconds or 0.0
-            results[state]["archive side"] = validation.archive_seconds or 0.0
+    return results
 
+
+CHANGE_ONE_ROW = "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = 1234567"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=int, default=20, help="pgbench scale: 20 is 2M rows (at least 13)")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    prepare(args.scale)
+    with tempfile.TemporaryDirectory() as tmp:
+        results = measure(args.repeat, tmp)
     print()
-    print(f"pgbench_accounts, {rows:,} rows, best of {args.repeat} (seconds)")
+    print(f"pgbench_accounts, {args.scale * 100_000:,} rows, best of {args.repeat} (seconds)")
     print()
     print("| | source checksum alone | full validation | reladiff hashdiff | full / alone | reladiff / full |")
     print("|---|---|---|---|---|---|")

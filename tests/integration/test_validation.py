@@ -77,7 +77,7 @@ def pg_source(postgres: Any) -> Iterator[Source]:
         cur.execute("DROP SCHEMA IF EXISTS archive_io_val CASCADE")
         cur.execute("CREATE SCHEMA archive_io_val")
         cur.execute(PG_TABLE)
-        cur.execute("ALTER TABLE archive_io_val.accounts ADD COLUMN tags text[]")
+        cur.execute("ALTER TABLE archive_io_val.accounts ADD COLUMN tags text[], ADD COLUMN fixed char(6)")
         insert, values = rows_sql("%s")
         cur.executemany(
             insert.replace(
@@ -86,6 +86,7 @@ def pg_source(postgres: Any) -> Iterator[Source]:
             values,
         )
         cur.execute("UPDATE archive_io_val.accounts SET tags = ARRAY['a', NULL, note] WHERE id % 4 = 0")
+        cur.execute("UPDATE archive_io_val.accounts SET fixed = left(code, 4) WHERE id % 3 = 0")  # padded to 6
         cur.execute(
             "CREATE TABLE archive_io_val.codes (region text, code varchar(10), n int, PRIMARY KEY (region, code))"
         )
@@ -365,3 +366,25 @@ def test_a_composite_text_key_is_cut_by_hash_and_localized(source: Source, catal
     shown = sorted((d.kind, d.key["code"], [c.column for c in d.columns]) for d in validation.differences)
     assert shown == [(DifferenceKind.CHANGED, '"Code-77"', ["n"]), (DifferenceKind.MISSING, '"Code-1500"', [])]
     assert validation.differences[0].key["region"] in {'"r0"', '"r2"'}
+
+
+def test_postgresql_profiles_in_parallel_parts_equal_one_scan(pg_source: Source, catalog: SqlCatalog) -> None:
+    """Parts by page ranges hold each row once: the parallel profile equals a single query's."""
+    from archive_io.tables.checksum import PostgresChecksum
+    from archive_io.tables.sources.postgres import PostgresSource, _PageRanges
+    from archive_io.tables.validation import SqlSide
+
+    assert isinstance(pg_source, PostgresSource)
+    archived = archive(pg_source, catalog, "accounts")
+    relations = _PageRanges(pg_source, archived.sql).relations()
+    assert len(relations) == pg_source.parts() > 1
+    assert all("ctid" in r for r in relations)
+    parallel = pg_source.validation_side(archived.sql, archived.columns, ["id"])
+    single = SqlSide(
+        PostgresChecksum(), pg_source.query, f"({archived.sql}) AS q", validated(archived.columns), key=["id"]
+    )
+    with pg_source.snapshot():  # the parts join the exported snapshot
+        in_parts = parallel.profile(1)
+    assert in_parts.segments == single.profile(1).segments
+    assert in_parts.columns == single.profile(1).columns
+    assert in_parts.total.count == ROWS

@@ -331,23 +331,23 @@ def validate_archive(
     key = key or []
     source_side = source.validation_side(sql, columns, key)
     archive_side = iceberg.ArchiveSide(table, snapshot_id, run_id, validated(columns), key)
-    kinds = {c.name: c.arrow_type for c in columns}
-    if extraction is not None:  # cut as the extraction's profile was
-        segments = segments_from_json(extraction.profile.scheme, [kinds[k] for k in key])
-    else:
-        segments = plan_segments(source_side, key, validated(columns))
-    source_side.segments = archive_side.segments = segments
     archive_schema = (
         iceberg.snapshot_schema(table, snapshot_id) if snapshot_id is not None else table.schema().as_arrow()
     )
-    if extraction is not None:
+    if extraction is not None:  # cut as the extraction's profile was
+        kinds = {c.name: c.arrow_type for c in columns}
+        source_side.segments = segments_from_json(extraction.profile.scheme, [kinds[k] for k in key])
+        archive_side.segments = source_side.segments
         source_profile, source_seconds = extraction.profile, extraction.seconds
         archive_profile, archive_seconds = timed(lambda: archive_side.profile(1))
         source_read = extraction.source_read
     else:
-        source_profile, source_seconds, archive_profile, archive_seconds = profile_both(
-            lambda: source_side.profile(1), lambda: archive_side.profile(1)
-        )
+        with source.snapshot():  # the key's bounds and the profile, read in one snapshot
+            source_side.segments = plan_segments(source_side, key, validated(columns))
+            archive_side.segments = source_side.segments
+            source_profile, source_seconds, archive_profile, archive_seconds = profile_both(
+                lambda: source_side.profile(1), lambda: archive_side.profile(1)
+            )
         source_read = "at the same time as the archive, not with the extraction: the source may have changed since"
     comparison = Comparison(
         columns=validated(columns),
@@ -461,6 +461,28 @@ def validate_table(runtime: Runtime, run_id: str, table_name: str, opener: Sourc
     )
     runtime.runs.put_table(run_id, result)
     return result
+
+
+class PurgeRefusedError(RuntimeError):
+    """The source rows of a run may not be deleted: the run's validation of the table did not pass."""
+
+
+def purge_allowed(record: RunRecord, table_name: str) -> Validation:
+    """The gate of every source purge: this run archived the table and validated it PASSED.
+
+    Raises PurgeRefusedError naming why not; nothing else may authorize deleting source rows.
+    """
+    table = record.tables.get(table_name)
+    if table is None:
+        raise PurgeRefusedError(f"run {record.run_id} did not archive {table_name!r}")
+    validation = table.validation
+    if validation is None:
+        raise PurgeRefusedError(f"{table_name} of run {record.run_id} was not validated ({table.status})")
+    if validation.verdict != Verdict.PASSED:
+        raise PurgeRefusedError(
+            f"{table_name} of run {record.run_id} failed validation: {'; '.join(validation.reasons)}"
+        )
+    return validation
 
 
 def _describe(exc: BaseException) -> str:

@@ -154,6 +154,7 @@ class ChecksumSql:
     """
 
     name = ""
+    fence = ""  # appended to the scan a profile groups, where an engine's planner needs it
 
     def quote(self, identifier: str) -> str:
         return '"' + identifier.replace('"', '""') + '"'
@@ -204,6 +205,9 @@ class ChecksumSql:
 
 class PostgresChecksum(ChecksumSql):
     name = "postgres"
+    # A fence around the profile's scan: without it the planner takes a key's segments for as many
+    # groups as keys, and sorts every row instead of hashing into a few thousand groups (1.3x slower).
+    fence = " OFFSET 0"
 
     def value_text(self, expr: str, kind: pa.DataType, source_type: str) -> str:
         if pa.types.is_boolean(kind):
@@ -213,9 +217,12 @@ class PostgresChecksum(ChecksumSql):
         if pa.types.is_floating(kind):
             return _postgres_plain_float(f"({expr})::float8")
         if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-            # format('%s') keeps char(n)'s padding, as the extraction reads it; ::text would trim it
-            value = f"format('%s', {expr})"  # (of NULL: '', not NULL)
-            return f"CASE WHEN {expr} IS NOT NULL THEN octet_length({value})::text || ':' || {value} END"
+            if source_type.startswith(("character(", "bpchar")):
+                # char(n) is read with its padding: format() keeps it where ::text would trim it;
+                # octet_length counts it (format of NULL is '', hence the CASE)
+                value = f"format('%s', {expr})"
+                return f"CASE WHEN {expr} IS NOT NULL THEN octet_length({expr})::text || ':' || {value} END"
+            return f"(octet_length(({expr})::text)::text || ':' || ({expr})::text)"
         if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
             return f"encode({expr}, 'hex')"
         if pa.types.is_temporal(kind):

@@ -201,7 +201,7 @@ class ArchiveSide(SqlSide):
         # a column the archive lacks reads as NULL: its checksum then differs, and the schema check says why
         missing = [f"NULL AS {sql.quote(c.name)}" for c in columns if c.name not in present]
         relation = f"(SELECT *{''.join(', ' + m for m in missing)} FROM archive_io_archive) AS archive_io_a"
-        super().__init__(sql, self._query, relation, columns, key)
+        super().__init__(sql, self._query, relation, columns, key=key)
 
     def _query(self, sql: str) -> list[tuple[Any, ...]]:
         row_filter = cast(Any, EqualTo)(RUN_ID_COLUMN, self._run_id) if self._run_id else None

@@ -2,9 +2,11 @@
 
 Each side (the source database, the archive read through DuckDB) computes a *profile* in one
 scan: per key segment the checksum triple, and per column the null count, min, max and sum.
-Equal profiles pass. Segments whose triples differ are split again (bisection, 1024-way) until
-they hold few enough rows to fetch; their rows are then compared by primary key: missing in
-the archive, extra, duplicated, or changed with the columns that differ.
+Equal profiles pass. Segments whose triples differ are split again (1024-way) until they hold
+few enough rows to fetch; their rows are then compared by primary key: missing in the archive,
+extra, duplicated, or changed with the columns that differ. A segment is a range of a single
+integer key (found through its index), else a bucket of the hash of the key's canonical text
+(the same in every engine, whatever its collation).
 
 The source side of an archival run is profiled at extraction time, in the extraction's snapshot
 where the database gives one (see `Source.snapshot`), so rows changed in the source afterwards
@@ -258,8 +260,20 @@ def _default_segments(columns: Sequence[ValidatedColumn], key: Sequence[str]) ->
     return HashSegments([kinds[k] for k in key]) if key else Segments()
 
 
+class ParallelScan(Protocol):
+    """A relation cut in parts that together hold each of its rows once, and a way to query them all at once."""
+
+    def relations(self) -> list[str]: ...
+
+    def run(self, queries: Sequence[str]) -> list[list[tuple[Any, ...]]]: ...
+
+
 class SqlSide:
-    """A side computed by a SQL engine (PostgreSQL, MySQL/MariaDB, DuckDB) over `relation`."""
+    """A side computed by a SQL engine (PostgreSQL, MySQL/MariaDB, DuckDB) over `relation`.
+
+    With `parallel`, a whole-relation profile is computed over its parts at once (a database
+    computes one grouped query on one core).
+    """
 
     def __init__(
         self,
@@ -267,11 +281,14 @@ class SqlSide:
         run: Callable[[str], list[tuple[Any, ...]]],
         relation: str,
         columns: Sequence[ValidatedColumn],
+        *,
         key: Sequence[str],
+        parallel: ParallelScan | None = None,
     ) -> None:
         self.sql = sql
         self._run = run
         self._relation = relation
+        self._parallel = parallel
         self.columns = list(columns)
         self._refs = {c.name: sql.quote(c.name) for c in columns}
         self._key_refs = [self._refs[k] for k in key]
@@ -314,14 +331,23 @@ class SqlSide:
                 outer.extend(parts)
                 measured.append((column.name, len(parts)))
         within = self._where(depth - 1, parents) if depth > 1 else ""
-        query = (
-            f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {self._relation}{within})"
-            " AS archive_io_p GROUP BY seg"
-        )
-        segments: dict[int, Triple] = {}
+
+        def query(relation: str) -> str:
+            return (
+                f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {relation}{within}{sql.fence})"
+                " AS archive_io_p GROUP BY seg"
+            )
+
+        if self._parallel is not None and parents is None:
+            results = [
+                row for rows in self._parallel.run([query(r) for r in self._parallel.relations()]) for row in rows
+            ]
+        else:
+            results = self._run(query(self._relation))
+        segments: dict[int, Triple] = defaultdict(Triple)
         per_column: dict[str, list[dict[str, str | None]]] = defaultdict(list)
-        for row in self._run(query):
-            segments[int(row[0])] = Triple(int(row[1]), int(row[2] or 0), int(row[3] or 0))
+        for row in results:  # a segment may come from several parts: its triples add up
+            segments[int(row[0])] += Triple(int(row[1]), int(row[2] or 0), int(row[3] or 0))
             at = 4
             for name, width in measured:
                 values = [None if v is None else str(v) for v in row[at + 1 : at + 1 + width]]
@@ -330,7 +356,7 @@ class SqlSide:
                 )
                 at += 1 + width
         columns = {c.name: _combine(c.kind, per_column[c.name], segments) for c in self.columns} if aggregates else {}
-        return Profile(segments, columns, self.segments.to_json())
+        return Profile(dict(segments), columns, self.segments.to_json())
 
     def _aggregated(self, ref: str, column: ValidatedColumn) -> str | None:
         """The value min/max/sum run over, or None where they do not apply (text, binary, lists, booleans)."""

@@ -191,7 +191,7 @@ class MysqlSource:
             self._fetch("COMMIT")
 
     def validation_side(self, sql: str, columns: Sequence[Column], key: Sequence[str]) -> Side:
-        return SqlSide(MysqlChecksum(), self._fetch, f"({sql}) AS archive_io_q", validated(columns), key)
+        return SqlSide(MysqlChecksum(), self._fetch, f"({sql}) AS archive_io_q", validated(columns), key=key)
 
     def close(self) -> None:
         self._conn.close()

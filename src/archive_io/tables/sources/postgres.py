@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
+import sqlglot
+from sqlglot import exp
 
 from archive_io.tables.checksum import PostgresChecksum
 from archive_io.tables.errors import SourceUnavailableError, UnknownTableError, UnsupportedTypeError
@@ -86,15 +89,10 @@ class PostgresSource:
     dialect = "postgres"
 
     def __init__(self, url: str) -> None:
-        import adbc_driver_postgresql.dbapi as adbc
-
-        try:
-            self._conn: Any = adbc.connect(url.replace("postgres://", "postgresql://", 1))
-        except Exception as exc:  # the driver's message names host and user, never the password
-            raise SourceUnavailableError(f"cannot connect to PostgreSQL: {exc}") from None
-        # UTC, and float text that round-trips (the validation checksum relies on both)
-        for setting in ("SET TIME ZONE 'UTC'", "SET extra_float_digits = 1"):
-            self._execute(setting).close()
+        self._url = url.replace("postgres://", "postgresql://", 1)
+        self._conn = _connect(self._url)
+        self._helpers: list[Any] = []  # more connections, for validation profiles read in parallel
+        self._exported: str | None = None  # the snapshot the helpers join, while one is open
 
     def _execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         cursor = self._conn.cursor()
@@ -148,12 +146,15 @@ class PostgresSource:
     @contextmanager
     def snapshot(self) -> Iterator[str]:
         # ADBC runs every statement in a transaction (autocommit off); start a new one as REPEATABLE
-        # READ, so the extraction and the checksum that follows it read the same snapshot.
+        # READ, so the extraction and the checksum that follows it read the same snapshot, which
+        # is exported for the connections that read parts of the profile in parallel.
         self._conn.commit()
         self._execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").close()
+        (self._exported,) = self.query("SELECT pg_export_snapshot()")[0]
         try:
             yield "in the extraction's transaction: the same snapshot (PostgreSQL REPEATABLE READ)"
         finally:
+            self._exported = None
             self._conn.commit()
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
@@ -161,7 +162,96 @@ class PostgresSource:
             return list(cursor.fetchall())
 
     def validation_side(self, sql: str, columns: Sequence[Column], key: Sequence[str]) -> Side:
-        return SqlSide(PostgresChecksum(), self.query, f"({sql}) AS archive_io_q", validated(columns), key)
+        return SqlSide(
+            PostgresChecksum(),
+            self.query,
+            f"({sql}) AS archive_io_q",
+            validated(columns),
+            key=key,
+            parallel=_PageRanges(self, sql),
+        )
+
+    def parts(self) -> int:
+        """How many connections read a profile: as many processes as PostgreSQL gives one parallel query."""
+        ((workers,),) = self.query("SELECT current_setting('max_parallel_workers_per_gather')::int")
+        return max(1, min(int(workers) + 1, _MAX_PARTS))
+
+    def query_all(self, queries: Sequence[str]) -> list[list[tuple[Any, ...]]]:
+        """Run the queries at once, one connection each, in the open snapshot when there is one."""
+        while len(self._helpers) < len(queries) - 1:
+            self._helpers.append(_connect(self._url))
+
+        def on_helper(helper: Any, sql: str) -> list[tuple[Any, ...]]:
+            helper.commit()
+            with helper.cursor() as cursor:
+                if self._exported is not None:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    cursor.execute(f"SET TRANSACTION SNAPSHOT '{self._exported}'")
+                cursor.execute(sql)
+                rows = list(cursor.fetchall())
+            helper.commit()
+            return rows
+
+        with ThreadPoolExecutor(max_workers=len(queries)) as pool:
+            others = [pool.submit(on_helper, h, q) for h, q in zip(self._helpers, queries[1:], strict=False)]
+            first = self.query(queries[0])
+            return [first, *(f.result() for f in others)]
 
     def close(self) -> None:
-        self._conn.close()
+        for connection in [*self._helpers, self._conn]:
+            connection.close()
+
+
+_MAX_PARTS = 4
+
+
+def _connect(url: str) -> Any:
+    import adbc_driver_postgresql.dbapi as adbc
+
+    try:
+        conn = adbc.connect(url)
+    except Exception as exc:  # the driver's message names host and user, never the password
+        raise SourceUnavailableError(f"cannot connect to PostgreSQL: {exc}") from None
+    with conn.cursor() as cursor:
+        # UTC, and float text that round-trips (the validation checksum relies on both)
+        for setting in ("SET TIME ZONE 'UTC'", "SET extra_float_digits = 1"):
+            cursor.execute(setting)
+    return conn
+
+
+class _PageRanges:
+    """A planned SELECT cut by ranges of its table's pages (`ctid`): each row is in exactly one part.
+
+    PostgreSQL reads a TID range without scanning the rest; the last part is open-ended, so rows
+    on pages added since the size was read are not missed.
+    """
+
+    def __init__(self, source: PostgresSource, sql: str) -> None:
+        self._source, self._sql = source, sql
+
+    def relations(self) -> list[str]:
+        select = sqlglot.parse_one(self._sql, read="postgres")
+        table = select.find(exp.Table)
+        parts = self._source.parts()
+        if table is None or parts < 2:
+            return [f"({self._sql}) AS archive_io_q"]
+        schema, name = exp.Literal.string(table.db).sql(), exp.Literal.string(table.name).sql()
+        rows = self._source.query(
+            # the file's size now, not relpages (which only VACUUM and ANALYZE update)
+            "SELECT pg_relation_size(c.oid) / current_setting('block_size')::int, c.relkind::text "
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            f"WHERE n.nspname = {schema} AND c.relname = {name}"
+        )
+        if not rows or rows[0][1] not in {"r", "m"} or int(rows[0][0]) < parts:
+            return [f"({self._sql}) AS archive_io_q"]  # a view, a partitioned or a tiny table: one part
+        pages = int(rows[0][0])
+        relations = []
+        for i in range(parts):
+            low, high = pages * i // parts, pages * (i + 1) // parts
+            cut = f"ctid >= '({low},0)'::tid" + (f" AND ctid < '({high},0)'::tid" if i < parts - 1 else "")
+            part = cast(exp.Select, select.copy()).where(cut, dialect="postgres", append=True)
+            relations.append(f"({part.sql(dialect='postgres')}) AS archive_io_q")
+        return relations
+
+    def run(self, queries: Sequence[str]) -> list[list[tuple[Any, ...]]]:
+        return self._source.query_all(queries)
