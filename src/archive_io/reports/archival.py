@@ -1,30 +1,38 @@
-"""The archival run's PDF report: the verdict at a glance, per-table results, source SQL and lineage.
+"""The archival run's PDF report: the verdict and its reasons first, then the evidence, then lineage.
+
+Page by page: a cover (verdict, key figures, findings, the run and the request), a summary of
+the tables with a chart of rows and throughput, one section per table (rows and checksums of
+source and archive, schema differences, timing, the first differing rows, column aggregates,
+source SQL) and a lineage page (Iceberg table, snapshot, S3 location, Athena queries).
 
 Rendered on A4 with reportlab's platypus. Paragraph text is markup, so every piece of text that
-comes from a user or a source (table names, SQL, errors) is escaped before it reaches one.
+comes from a user or a source (table names, SQL, values, errors) is escaped before it reaches
+one; characters the standard PDF fonts cannot draw are written as their code points.
 """
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.charts.barcharts import VerticalBarChart
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
+from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
     HRFlowable,
     KeepTogether,
+    PageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -33,20 +41,36 @@ from reportlab.platypus import (
     XPreformatted,
 )
 
-from archive_io.contracts.runs import RunRecord, TableResult, Verdict
+from archive_io.contracts.runs import (
+    Checksum,
+    ColumnComparison,
+    DifferenceKind,
+    RowDifference,
+    RunRecord,
+    TableResult,
+    Validation,
+    Verdict,
+)
 from archive_io.tables.iceberg import ARCHIVED_AT_COLUMN, RUN_ID_COLUMN
 
-# A restrained palette: navy for structure, green/red only for verdicts and errors.
+# A restrained palette: navy for structure; green, amber and red only for verdicts, warnings and errors.
 NAVY = colors.HexColor("#1F2A44")
 INK = colors.HexColor("#1F2328")
 MUTED = colors.HexColor("#667085")
 RULE = colors.HexColor("#C9CED6")
 HEADER_BG = colors.HexColor("#ECEFF3")
+STRIPE_BG = colors.HexColor("#F7F8FA")
 CODE_BG = colors.HexColor("#F4F5F7")
 GREEN = colors.HexColor("#1E7B34")
+GREEN_BG = colors.HexColor("#EDF7EF")
+AMBER = colors.HexColor("#B54708")
+AMBER_BG = colors.HexColor("#FFF8E6")
 RED = colors.HexColor("#B42318")
 ERROR_BG = colors.HexColor("#FEF3F2")
+MISMATCH_BG = colors.HexColor("#FDE4E1")
+INFO_BG = colors.HexColor("#F2F5FA")
 BAR = colors.HexColor("#3B5B8C")
+BAR_SPEED = colors.HexColor("#6C8EBF")
 
 MARGIN = 18 * mm
 FRAME_PADDING = 6  # platypus frames pad their content by 6 pt on each side
@@ -56,13 +80,23 @@ DASH = "—"
 MAX_ERROR_CHARS = 4000
 # Beyond this many bars the labels become unreadable; the chart shows the largest tables.
 MAX_BARS = 30
-# Above this many bars their value labels would collide.
-MAX_LABELLED_BARS = 12
 # A table's heading and SQL of at most this many lines are kept on one page; longer SQL splits.
 SHORT_CODE_LINES = 30
 # Room a heading needs below it, so that it never ends a page alone (platypus' keepWithNext
 # turns into a KeepTogether, which moves content taller than a page to a page of its own).
 HEADING_ROOM = 150
+# The same for a sub-heading and the first rows of the table under it.
+SUBHEADING_ROOM = 80
+# A table cell cannot split across pages: the cover's findings are capped, the details list all.
+COVER_TABLES = 12
+COVER_REASONS = 4
+COVER_REASON_CHARS = 240
+# A differing value shows this much (the validation already cuts at 120 characters).
+VALUE_CHARS = 160
+# Column aggregates are compact: min/max/sum show this much.
+AGGREGATE_CHARS = 48
+# The request's tables as listed on the cover.
+COVER_REQUESTED = 10
 
 
 def _style(name: str, **overrides: Any) -> ParagraphStyle:
@@ -70,32 +104,51 @@ def _style(name: str, **overrides: Any) -> ParagraphStyle:
     return ParagraphStyle(name, **{**base, **overrides})
 
 
+def _callout_style(name: str, background: colors.Color, border: colors.Color) -> ParagraphStyle:
+    # Indents keep the padded background inside the frame.
+    return _style(
+        name,
+        fontSize=8.5,
+        leading=11,
+        backColor=background,
+        borderColor=border,
+        borderWidth=0.6,
+        borderPadding=7,
+        leftIndent=7,
+        rightIndent=7,
+        spaceBefore=10,
+        spaceAfter=12,
+    )
+
+
 _CELL: dict[str, Any] = {"fontSize": 8, "leading": 10}
+_MONO: dict[str, Any] = {"fontName": "Courier", "fontSize": 7.5, "leading": 9.5}
 S: dict[str, ParagraphStyle] = {
     "title": _style("title", fontName="Helvetica-Bold", fontSize=24, leading=29, textColor=NAVY),
     "subtitle": _style("subtitle", fontSize=10, leading=14, textColor=MUTED),
     "h1": _style(
         "h1", fontName="Helvetica-Bold", fontSize=14, leading=18, textColor=NAVY, spaceBefore=16, spaceAfter=6
     ),
-    "h2": _style(
-        "h2", fontName="Helvetica-Bold", fontSize=11, leading=14, textColor=NAVY, spaceBefore=12, spaceAfter=3
-    ),
+    "h2": _style("h2", fontName="Helvetica-Bold", fontSize=11, leading=14, textColor=NAVY),
+    "h3": _style("h3", fontName="Helvetica-Bold", fontSize=9, leading=12, textColor=NAVY, spaceBefore=10, spaceAfter=4),
     "body": _style("body"),
     "note": _style("note", fontSize=8, leading=10, textColor=MUTED, spaceAfter=4),
     "label": _style("label", fontName="Helvetica-Bold", fontSize=8, leading=10, textColor=MUTED, spaceBefore=4),
     "cell": _style("cell", **_CELL),
     "cell_right": _style("cell_right", alignment=TA_RIGHT, **_CELL),
-    "cell_mono": _style("cell_mono", fontName="Courier", **_CELL),
+    "cell_mono": _style("cell_mono", **_MONO),
+    "cell_mono_right": _style("cell_mono_right", alignment=TA_RIGHT, **_MONO),
     "head": _style("head", fontName="Helvetica-Bold", textColor=NAVY, **_CELL),
     "head_right": _style("head_right", fontName="Helvetica-Bold", textColor=NAVY, alignment=TA_RIGHT, **_CELL),
     "fact_label": _style("fact_label", fontName="Helvetica-Bold", textColor=MUTED, **_CELL),
     "fact": _style("fact", fontSize=9, leading=11),
+    "kpi": _style("kpi", fontName="Helvetica-Bold", fontSize=15, leading=18, textColor=NAVY, alignment=TA_CENTER),
+    "kpi_label": _style("kpi_label", fontSize=7.5, leading=9, textColor=MUTED, alignment=TA_CENTER),
     "badge": _style(
         "badge", fontName="Helvetica-Bold", fontSize=20, leading=24, textColor=colors.white, alignment=TA_CENTER
     ),
     "badge_note": _style("badge_note", fontSize=8, leading=10, textColor=MUTED, alignment=TA_CENTER),
-    "bullet": _style("bullet", leftIndent=12, bulletIndent=2, spaceAfter=2),
-    # Indents keep the padded background inside the frame.
+    "cell_bullet": _style("cell_bullet", leftIndent=9, bulletIndent=0, spaceAfter=1, **_CELL),
     "code": _style(
         "code",
         fontName="Courier",
@@ -108,39 +161,108 @@ S: dict[str, ParagraphStyle] = {
         spaceBefore=6,
         spaceAfter=8,
     ),
-    "error": _style(
-        "error",
-        fontSize=8.5,
-        leading=11,
-        backColor=ERROR_BG,
-        borderColor=RED,
-        borderWidth=0.6,
-        borderPadding=7,
-        leftIndent=7,
-        rightIndent=7,
-        spaceBefore=10,
-        spaceAfter=14,
-    ),
+    "error": _callout_style("error", ERROR_BG, RED),
+    "warning": _callout_style("warning", AMBER_BG, AMBER),
+    "info": _callout_style("info", INFO_BG, RULE),
+    "success": _callout_style("success", GREEN_BG, GREEN),
 }
+_CALLOUT_TITLE = {"error": RED, "warning": AMBER, "info": NAVY, "success": GREEN}
 
 # Courier is fixed-width: this many characters fit on a line of a code block.
 CODE_CHARS = int((FRAME_WIDTH - 2 * 5 - 12) / stringWidth("M", "Courier", 8))
+
+# Rules shared by the report's data tables: a navy head, hairlines between rows, cells on top.
+_GRID: list[tuple[Any, ...]] = [
+    ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
+    ("LINEBELOW", (0, 0), (-1, 0), 0.8, NAVY),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("TOPPADDING", (0, 0), (-1, -1), 3),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ("LEFTPADDING", (0, 0), (-1, -1), 4),
+    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+]
 
 
 # --- formatting ---------------------------------------------------------------------------------
 
 
+def _drawable(char: str) -> bool:
+    """Whether the standard PDF fonts draw it: Windows-1252, less control characters."""
+    code = ord(char)
+    if code < 0x20 or 0x7F <= code < 0xA0:
+        return False
+    try:
+        char.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(text: str, *, keep_lines: bool = True) -> str:
+    """Text the fonts can draw: any other character as [U+XXXX] rather than a box that hides which it was.
+
+    Line breaks and tabs stay when `keep_lines`; in a data value they are shown as \\n, \\t, \\r.
+    """
+    if text.isascii() and text.isprintable():
+        return text
+    shown = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+    out = []
+    for char in text:
+        if _drawable(char) or (keep_lines and char in "\n\t"):
+            out.append(char)
+        else:
+            out.append(shown.get(char) or f"[U+{ord(char):04X}]")
+    return "".join(out)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
 def _markup(text: object) -> str:
-    """Text as Paragraph markup: escaped, its line breaks kept."""
-    return escape(str(text)).replace("\n", "<br/>")
+    """Text as Paragraph markup: drawable, escaped, its line breaks kept."""
+    return escape(_printable(str(text))).replace("\n", "<br/>")
 
 
 def _para(text: object, style: str) -> Paragraph:
     return Paragraph(_markup(text), S[style])
 
 
+def _coloured(markup: str, colour: colors.Color, *, bold: bool = False) -> str:
+    inner = f"<b>{markup}</b>" if bold else markup
+    return f'<font color="{_hex(colour)}">{inner}</font>'
+
+
+def _mono(markup: str) -> str:
+    return f'<font name="Courier">{markup}</font>'
+
+
 def _count(value: int | None) -> str:
     return DASH if value is None else f"{value:,}"
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return DASH
+    return f"{value:,.1f} s" if value >= 10 else f"{value:.2f} s"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {rest:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+def _rate(value: float | None) -> str:
+    return DASH if value is None else f"{value:,.0f} rows/s"
 
 
 def _utc(moment: datetime) -> datetime:
@@ -161,7 +283,7 @@ def _truncated(text: str) -> str:
 def _code_text(text: str) -> str:
     """Hard-wrap code to the block's width (XPreformatted keeps lines as they are); continuations are indented."""
     lines: list[str] = []
-    for line in text.expandtabs(4).rstrip().splitlines() or [""]:
+    for line in _printable(text).expandtabs(4).rstrip().splitlines() or [""]:
         indent = line[: min(len(line) - len(line.lstrip()), CODE_CHARS // 2)]
         wrapped = textwrap.wrap(
             line.strip(), CODE_CHARS, initial_indent=indent, subsequent_indent=f"{indent}  ", break_on_hyphens=False
@@ -180,10 +302,75 @@ def _hex(colour: colors.Color) -> str:
     return f"#{colour.hexval()[2:]}"
 
 
+def _callout(tone: str, title: str, body: str) -> Paragraph:
+    """A bordered box of `tone` (error, warning, info, success) with a title and body markup.
+
+    A Paragraph rather than a Table so that a long one can split across pages.
+    """
+    return Paragraph(f"{_coloured(escape(title), _CALLOUT_TITLE[tone], bold=True)}<br/>{body}", S[tone])
+
+
+def _indented(text: str) -> str:
+    """Markup that keeps each line's indentation (a paragraph would drop it), as in a traceback."""
+    lines = []
+    for line in text.splitlines():
+        stripped = line.lstrip(" ")
+        lines.append("&nbsp;" * (len(line) - len(stripped)) + _markup(stripped))
+    return "<br/>".join(lines)
+
+
 def _error_box(title: str, entries: list[tuple[str, str]]) -> Paragraph:
-    """A red-bordered box; a Paragraph rather than a Table so that a long error can split across pages."""
-    body = "".join(f"<br/><b>{escape(label)}:</b> {_markup(_truncated(text))}" for label, text in entries)
-    return Paragraph(f'<font color="{_hex(RED)}"><b>{escape(title)}</b></font>{body}', S["error"])
+    body = "<br/>".join(f"<b>{escape(label)}:</b> {_indented(_truncated(text))}" for label, text in entries)
+    return _callout("error", title, body)
+
+
+def _grid(
+    rows: list[list[Any]], widths: list[float], extra: Iterable[tuple[Any, ...]] = (), *, head: bool = True
+) -> Table:
+    """A data table in the report's style; with a head row, it repeats on every page the table spans."""
+    table = Table(rows, colWidths=widths, repeatRows=1 if head else 0)
+    table.setStyle(TableStyle([*(_GRID if head else _GRID[2:]), *extra]))
+    return table
+
+
+def _heads(*heads: tuple[str, str]) -> list[Paragraph]:
+    return [_para(text, style) for text, style in heads]
+
+
+def _subsection(title: str, *flowables: Any) -> list[Any]:
+    return [CondPageBreak(SUBHEADING_ROOM), _para(title, "h3"), *flowables]
+
+
+# --- checksums and values -----------------------------------------------------------------------
+
+
+def _checksum_sum(checksum: Checksum | None) -> str:
+    # The exact sum of 60-bit hashes: a big integer, in full, grouped by thousands.
+    return DASH if checksum is None else f"{checksum.sum:,}"
+
+
+def _checksum_xor(checksum: Checksum | None) -> str:
+    # bit_xor of 60-bit hashes: always 15 hex digits.
+    return DASH if checksum is None else f"0x{checksum.xor:015x}"
+
+
+def _value(text: str | None, limit: int = VALUE_CHARS) -> str:
+    """A source or archive value as markup: control characters visible, undrawable ones as code points."""
+    if text is None:
+        return _coloured("null", MUTED)
+    return escape(_clip(_printable(text, keep_lines=False), limit))
+
+
+def _value_pair(source: str, archive: str) -> tuple[str, str]:
+    """Both values as markup; two that would look alike (trailing spaces, say) are shown as Python literals."""
+    # A paragraph collapses runs of spaces and drops them at a line's ends.
+    if " ".join(source.split()) == " ".join(archive.split()) and source != archive:
+        return _value(repr(source)), _value(repr(archive))
+    return _value(source), _value(archive)
+
+
+def _key(difference: RowDifference) -> str:
+    return ", ".join(f"{_value(name, 40)} = {_value(value, 60)}" for name, value in difference.key.items())
 
 
 # --- the run's facts ----------------------------------------------------------------------------
@@ -214,7 +401,8 @@ def _run_errors(record: RunRecord, error: str | None) -> list[tuple[str, str]]:
     entries = [("Error", error), ("Recorded error", record.error), ("Cause", record.cause)]
     shown: list[tuple[str, str]] = []
     for label, text in entries:
-        if text and text not in (t for _, t in shown):
+        # The flow's error is often "Error: Cause": a recorded part of it says nothing new.
+        if text and not any(text in t for _, t in shown):
             shown.append((label, text))
     return shown
 
@@ -222,6 +410,21 @@ def _run_errors(record: RunRecord, error: str | None) -> list[tuple[str, str]]:
 def _total_rows(record: RunRecord) -> int | None:
     counts = [t.rows_archived for t in record.tables.values() if t.rows_archived is not None]
     return sum(counts) if counts else None
+
+
+def _total_bytes(record: RunRecord) -> int | None:
+    sizes = [t.bytes_archived for t in record.tables.values() if t.bytes_archived is not None]
+    return sum(sizes) if sizes else None
+
+
+def _differing_rows(validation: Validation) -> int:
+    return validation.missing_rows + validation.extra_rows + validation.changed_rows
+
+
+def _checksums_equal(validation: Validation) -> bool | None:
+    if validation.source_checksum is None or validation.archive_checksum is None:
+        return None
+    return validation.source_checksum == validation.archive_checksum
 
 
 def _split_identifier(identifier: str) -> tuple[str, str]:
@@ -237,11 +440,23 @@ def _location(warehouse: str | None, identifier: str) -> str:
     return f"{warehouse.rstrip('/')}/{namespace}.db/{table}"
 
 
-def _athena_query(identifier: str, run_id: str) -> str:
+def _quoted(identifier: str) -> str:
     namespace, table = _split_identifier(identifier)
-    quoted = ".".join('"' + part.replace('"', '""') + '"' for part in (namespace, table) if part)
-    literal = run_id.replace("'", "''")
-    return f"SELECT * FROM {quoted} WHERE {RUN_ID_COLUMN} = '{literal}' LIMIT 10;"
+    return ".".join('"' + part.replace('"', '""') + '"' for part in (namespace, table) if part)
+
+
+def _athena_queries(table: TableResult, run_id: str) -> str:
+    """The run's rows now, and (Iceberg time travel) as the run's snapshot left them, whatever came after."""
+    name, literal = _quoted(table.iceberg_table), run_id.replace("'", "''")
+    queries = f"-- this run's rows\nSELECT * FROM {name}\nWHERE {RUN_ID_COLUMN} = '{literal}'\nLIMIT 10;"
+    if table.snapshot_id is not None:
+        expected = f": {table.rows_archived:,} expected" if table.rows_archived is not None else ""
+        queries += (
+            f"\n\n-- this run's rows in the snapshot it committed{expected}\n"
+            f"SELECT count(*) FROM {name} FOR VERSION AS OF {table.snapshot_id}\n"
+            f"WHERE {RUN_ID_COLUMN} = '{literal}';"
+        )
+    return queries
 
 
 def _size(nbytes: int | None) -> str | None:
@@ -257,12 +472,40 @@ def _size(nbytes: int | None) -> str | None:
 
 def _verdict_markup(verdict: Verdict | None) -> str:
     if verdict is None:
+        return _coloured("not validated", MUTED)
+    return _coloured(verdict.value, GREEN if verdict == Verdict.PASSED else RED, bold=True)
+
+
+def _equal_markup(equal: bool | None) -> str:
+    if equal is None:
         return DASH
-    colour = GREEN if verdict == Verdict.PASSED else RED
-    return f'<font color="{_hex(colour)}"><b>{verdict.value}</b></font>'
+    return _coloured("equal", GREEN) if equal else _coloured("differs", RED, bold=True)
 
 
-# --- sections -----------------------------------------------------------------------------------
+def _error_summary(error: str) -> str:
+    """An error's telling line: a traceback's last (the exception), else the first."""
+    lines = [line.strip() for line in error.strip().splitlines() if line.strip()]
+    if not lines:
+        return "an error was recorded"
+    return lines[-1] if lines[0].startswith("Traceback") else lines[0]
+
+
+def _table_findings(table: TableResult) -> list[str]:
+    """What is wrong with a table or needs the reader's attention, as plain sentences; none when it passed."""
+    validation = table.validation
+    findings: list[str] = []
+    if table.error:
+        findings.append(f"archival failed: {_error_summary(table.error)}")
+    if validation is None:
+        if not table.error:
+            findings.append(f"not validated (status {table.status.value})")
+        return findings
+    if validation.verdict == Verdict.FAILED:
+        findings += validation.reasons or ["validation failed; no reason was recorded"]
+    return findings
+
+
+# --- cover --------------------------------------------------------------------------------------
 
 Fact = tuple[str, str]
 
@@ -305,7 +548,89 @@ def _header(record: RunRecord, verdict: Verdict, error: str | None) -> list[Any]
             ]
         )
     )
-    return [header, HRFlowable(width="100%", thickness=1, color=NAVY, spaceBefore=4 * mm, spaceAfter=5 * mm)]
+    return [header, HRFlowable(width="100%", thickness=1, color=NAVY, spaceBefore=4 * mm, spaceAfter=4 * mm)]
+
+
+def _key_figures(record: RunRecord) -> Table:
+    """Four figures at a glance: tables passed, rows archived, rows differing, duration."""
+    tables = list(record.tables.values())
+    validated = [t.validation for t in tables if t.validation is not None]
+    differing = sum(_differing_rows(v) for v in validated)
+    unlocalized = any(v.verdict == Verdict.FAILED and not v.localized for v in validated)
+    passed = sum(_passed(t) for t in tables)
+    seconds = (_utc(record.updated_at) - _utc(record.created_at)).total_seconds()
+    figures = [
+        (f"{passed} / {len(tables)}", "tables passed", GREEN if tables and passed == len(tables) else RED),
+        (_count(_total_rows(record)), "rows archived", NAVY),
+        (
+            f"{differing:,}" + ("+" if unlocalized else "") if validated else DASH,
+            "differing rows found" + (" (some tables cannot list them)" if unlocalized else ""),
+            RED if differing or unlocalized else NAVY,
+        ),
+        (_duration(max(seconds, 0.0)), "run duration", NAVY),
+    ]
+    cells = [
+        [Paragraph(_coloured(escape(value), colour), S["kpi"]), _para(label, "kpi_label")]
+        for value, label, colour in figures
+    ]
+    width = FRAME_WIDTH / len(cells)
+    strip = Table([cells], colWidths=[width] * len(cells))
+    strip.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+                ("LINEAFTER", (0, 0), (-2, -1), 0.5, RULE),
+                ("BACKGROUND", (0, 0), (-1, -1), STRIPE_BG),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 7),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
+            ]
+        )
+    )
+    return strip
+
+
+def _findings_section(record: RunRecord) -> list[Any]:
+    """The verdict's reasons, table by table, before any evidence."""
+    flow: list[Any] = [_para("Findings", "h1")]
+    tables = list(record.tables.values())
+    if not tables:
+        return [*flow, _callout("error", "No tables", "The run has no tables, so nothing was archived.")]
+    failing = [(t, f) for t in tables if (f := _table_findings(t))]
+    if not failing:
+        body = (
+            f"All {len(tables)} tables passed validation: for each, the archive holds the rows the source query "
+            "selected, with equal row counts, equal checksums over every row, no blocking schema difference "
+            "and equal column aggregates. The evidence is in the table details."
+        )
+        return [*flow, _callout("success", "Every table matches its source", body)]
+    rows: list[list[Any]] = [_heads(("Table", "head"), ("Verdict", "head"), ("Reasons", "head"))]
+    for table, findings in failing[:COVER_TABLES]:
+        shown = [Paragraph(_markup(_clip(f, COVER_REASON_CHARS)), S["cell_bullet"], bulletText="•") for f in findings]
+        if len(findings) > COVER_REASONS:
+            more = f"and {len(findings) - COVER_REASONS} more: see the table's details"
+            shown = [*shown[:COVER_REASONS], _para(more, "note")]
+        validation = table.validation
+        warning = validation is not None and validation.source_changed
+        name = f"<b>{_markup(table.table_name)}</b>"
+        if warning:
+            name += "<br/>" + _coloured('<font size="7">source changed since extraction</font>', AMBER)
+        rows.append(
+            [
+                Paragraph(name, S["cell"]),
+                Paragraph(_verdict_markup(validation.verdict if validation else None), S["cell"]),
+                shown,
+            ]
+        )
+    extra: list[tuple[Any, ...]] = [("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE)]
+    flow.append(_grid(rows, [40 * mm, 20 * mm, FRAME_WIDTH - 60 * mm], extra))
+    notes = []
+    if len(failing) > COVER_TABLES:
+        notes.append(f"{len(failing) - COVER_TABLES} more tables did not pass: see the table details.")
+    if passing := [t.table_name for t in tables if not _table_findings(t)]:
+        listed = ", ".join(passing[:COVER_REQUESTED]) + (" …" if len(passing) > COVER_REQUESTED else "")
+        notes.append(f"Passed ({len(passing)}): {listed}")
+    return [*flow, Spacer(1, 1 * mm), *(_para(n, "note") for n in notes)]
 
 
 def _facts_table(sections: list[tuple[str, list[list[Fact]]]]) -> Table:
@@ -316,6 +641,9 @@ def _facts_table(sections: list[tuple[str, list[list[Fact]]]]) -> Table:
         ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
         ("TOPPADDING", (0, 0), (-1, -1), 4),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        # The labels' smaller type sits on the values' baseline.
+        ("TOPPADDING", (0, 0), (0, -1), 5),
+        ("TOPPADDING", (2, 0), (2, -1), 5),
     ]
     for title, fact_rows in sections:
         here = len(rows)
@@ -336,234 +664,578 @@ def _facts_table(sections: list[tuple[str, list[list[Fact]]]]) -> Table:
     return table
 
 
+def _requested_tables(record: RunRecord) -> str:
+    """What was asked for: each table with its condition, or that a query or the whole table was."""
+    shown = []
+    for table in record.request.source_table[:COVER_REQUESTED]:
+        if table.query:
+            shown.append(f"{table.table_name} (own query)")
+        elif table.condition:
+            shown.append(f"{table.table_name} where {_clip(table.condition, 60)}")
+        else:
+            shown.append(f"{table.table_name} (all rows)")
+    more = len(record.request.source_table) - COVER_REQUESTED
+    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+
+
 def _cover(record: RunRecord, verdict: Verdict, generated_at: datetime, error: str | None) -> list[Any]:
     request = record.request
     retention_until = record.retention_until
     years = "year" if request.retention_policy == 1 else "years"
+    retention = f"{request.retention_policy} {years}, until {retention_until:%Y-%m-%d}"
     run_facts: list[list[Fact]] = [
         [("Run id", record.run_id)],
         [("Status", record.status.value), ("Tables", str(len(record.tables)))],
         [("Created", _time(record.created_at)), ("Updated", _time(record.updated_at))],
-        [("Rows archived", _count(_total_rows(record))), ("Generated", _time(generated_at))],
+        [("Rows archived", _count(_total_rows(record))), ("Size archived", _size(_total_bytes(record)) or DASH)],
+        [("Generated", _time(generated_at))],
     ]
     if record.execution_arn:
         run_facts.append([("Execution", record.execution_arn)])
     request_facts: list[list[Fact]] = [
         [("Triggered by", request.triggered_by), ("Email", request.triggered_by_email)],
-        [("Connection", request.glue_connection), ("Source", f"{request.source_database}.{request.source_schema}")],
+        [("Requested", _time(record.created_at)), ("Connection", request.glue_connection)],
+        [("Source", f"{request.source_database}.{request.source_schema}")],
+        [("What", _requested_tables(record))],
         [
-            ("Legal hold", "Yes" if request.legal_hold else "No"),
-            ("Retention", f"{request.retention_policy} {years}, until {retention_until:%Y-%m-%d}"),
+            ("Legal hold", "Yes: the archive may not be purged" if request.legal_hold else "No"),
+            ("Retention", f"{retention} (held while the legal hold lasts)" if request.legal_hold else retention),
         ],
     ]
-    flow: list[Any] = [*_header(record, verdict, error)]
+    flow: list[Any] = [*_header(record, verdict, error), _key_figures(record)]
     if errors := _run_errors(record, error):
         flow.append(_error_box("Run error", errors))
-    flow.append(_facts_table([("Run", run_facts), ("Request", request_facts)]))
+    flow += _findings_section(record)
+    flow += [_para("Run and request", "h1"), _facts_table([("Run", run_facts), ("Request", request_facts)])]
     return flow
+
+
+# --- tables summary and chart -------------------------------------------------------------------
+
+
+def _schema_summary(validation: Validation) -> str:
+    blocking = sum(d.blocking for d in validation.schema_differences)
+    notes = len(validation.schema_differences) - blocking
+    if blocking:
+        return _coloured(f"{blocking} blocking", RED, bold=True)
+    if notes:
+        return _coloured(f"{notes} note{'s' if notes > 1 else ''}", AMBER)
+    return _coloured("equal", GREEN)
 
 
 def _results_section(record: RunRecord) -> list[Any]:
     flow: list[Any] = [CondPageBreak(HEADING_ROOM), _para("Tables", "h1")]
     if not record.tables:
         return [*flow, _para("The run has no tables.", "body")]
-    heads = [
+    heads = _heads(
         ("Table", "head"),
-        ("Rows archived", "head_right"),
-        ("Source rows", "head_right"),
-        ("Archive rows", "head_right"),
+        ("Rows\narchived", "head_right"),
+        ("Source\nrows", "head_right"),
+        ("Archive\nrows", "head_right"),
+        ("Checksum", "head"),
+        ("Schema", "head"),
+        ("Time", "head_right"),
         ("Verdict", "head"),
-        ("Seconds", "head_right"),
-        ("Iceberg table", "head"),
-    ]
-    rows: list[list[Any]] = [[_para(text, style) for text, style in heads]]
+    )
+    rows: list[list[Any]] = [heads]
     for table in record.tables.values():
         validation = table.validation
-        seconds = _table_seconds(table)
         name = _markup(table.table_name)
         if table.error:
-            name += f'<br/><font size="7" color="{_hex(RED)}">error, see below</font>'
+            name += "<br/>" + _coloured('<font size="7">error, see its details</font>', RED)
+        rows_differ = validation is not None and validation.source_rows != validation.archive_rows
+        archive_rows = _count(validation.archive_rows if validation else None)
         rows.append(
             [
                 Paragraph(name, S["cell"]),
                 _para(_count(table.rows_archived), "cell_right"),
                 _para(_count(validation.source_rows if validation else None), "cell_right"),
-                _para(_count(validation.archive_rows if validation else None), "cell_right"),
+                Paragraph(_coloured(archive_rows, RED, bold=True) if rows_differ else archive_rows, S["cell_right"]),
+                Paragraph(_equal_markup(_checksums_equal(validation)) if validation else DASH, S["cell"]),
+                Paragraph(_schema_summary(validation) if validation else DASH, S["cell"]),
+                _para(_seconds(_table_seconds(table)), "cell_right"),
                 Paragraph(_verdict_markup(validation.verdict if validation else None), S["cell"]),
-                _para(DASH if seconds is None else f"{seconds:,.1f}", "cell_right"),
-                _para(table.iceberg_table, "cell"),
             ]
         )
     total = [Paragraph("<b>Total</b>", S["cell"]), Paragraph(f"<b>{_count(_total_rows(record))}</b>", S["cell_right"])]
-    rows.append([*total, "", "", "", "", ""])
-    widths = [38 * mm, 19 * mm, 17 * mm, 17 * mm, 16 * mm, 16 * mm]
-    table_grid = Table(rows, colWidths=[*widths, FRAME_WIDTH - sum(widths)], repeatRows=1)
-    table_grid.setStyle(
-        TableStyle(
-            [
-                ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.8, NAVY),
-                ("LINEBELOW", (0, 1), (-1, -2), 0.3, RULE),
-                ("LINEABOVE", (0, -1), (-1, -1), 0.8, NAVY),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ]
-        )
-    )
-    return [*flow, table_grid]
+    rows.append([*total, "", "", "", "", "", ""])
+    # Counts up to hundreds of billions fit the numeric columns on one line.
+    widths = [21 * mm, 21 * mm, 21 * mm, 18 * mm, 17 * mm, 16 * mm, 21 * mm]
+    extra = [
+        ("LINEBELOW", (0, 1), (-1, -2), 0.3, RULE),
+        ("LINEABOVE", (0, -1), (-1, -1), 0.8, NAVY),
+    ]
+    note = _para("Time is the archival plus the validation of the table.", "note")
+    return [*flow, _grid(rows, [FRAME_WIDTH - sum(widths), *widths], extra), note]
 
 
 def _chart_section(record: RunRecord) -> list[Any]:
-    counted = [(t.table_name, t.rows_archived) for t in record.tables.values() if t.rows_archived is not None]
+    counted = [t for t in record.tables.values() if t.rows_archived is not None]
     if not counted:
         return []
     notes = []
-    if len(counted) > MAX_BARS:
-        counted = sorted(counted, key=lambda item: item[1], reverse=True)[:MAX_BARS]
-        notes.append(f"The {MAX_BARS} largest of {len(record.tables)} tables.")
     if len(counted) < len(record.tables):
         notes.append("Tables with nothing archived are left out.")
-    return [
-        KeepTogether([_para("Rows archived per table", "h1"), _bar_chart(counted), *(_para(n, "note") for n in notes)])
-    ]
+    if len(counted) > MAX_BARS:
+        counted = sorted(counted, key=lambda t: t.rows_archived or 0, reverse=True)[:MAX_BARS]
+        notes.append(f"The {MAX_BARS} largest of {len(record.tables)} tables.")
+    notes.append("Throughput is rows archived per second of the table's archival (extraction and Iceberg commit).")
+    title = _para("Rows and throughput per table", "h1")
+    return [KeepTogether([title, _bar_chart(counted), *(_para(n, "note") for n in notes)])]
 
 
-def _bar_chart(counted: list[tuple[str, int]]) -> Drawing:
-    names = [name if len(name) <= 18 else f"{name[:17]}…" for name, _ in counted]
-    slanted = len(names) > 6 or any(len(n) > 12 for n in names)
-    # Few tables get a narrower chart, so that bars stay bar-shaped.
-    width = min(FRAME_WIDTH - 70, 70.0 * len(names))
-    drawing = Drawing(FRAME_WIDTH, 190 if slanted else 160)
-    chart = VerticalBarChart()
-    chart.x, chart.y = (FRAME_WIDTH - width) / 2 + 15, 55 if slanted else 25
-    chart.width, chart.height = width, 120
-    chart.data = [[count for _, count in counted]]
-    chart.bars[0].fillColor = BAR
+def _bar_panel(
+    x: float, width: float, values: list[float], labels: list[str], colour: colors.Color
+) -> HorizontalBarChart:
+    """One horizontal bar chart without a value axis: each bar carries its value as a label."""
+    chart = HorizontalBarChart()
+    chart.x, chart.y, chart.width, chart.height = x, 2, width, 15.0 * len(values)
+    chart.data = [values]
+    chart.bars[0].fillColor = colour
     chart.bars[0].strokeColor = None
-    chart.barLabelFormat = (lambda value: f"{value:,.0f}") if len(counted) <= MAX_LABELLED_BARS else None
+    chart.barWidth = 10
+    chart.groupSpacing = 5
+    chart.barLabelFormat = "values"
+    chart.barLabelArray = [labels]
     chart.barLabels.fontSize = 7
-    chart.barLabels.nudge = 7
     chart.barLabels.fillColor = INK
-    axis = chart.categoryAxis
-    axis.categoryNames = names
-    axis.strokeColor = RULE
-    axis.labels.fontSize = 7
-    axis.labels.fillColor = INK
-    if slanted:
-        axis.labels.angle = 35
-        axis.labels.boxAnchor = "ne"
-        axis.labels.dy = -2
-    values = chart.valueAxis
-    values.valueMin = 0
-    if max(count for _, count in counted) < 5:
-        values.valueMax, values.valueStep = 5, 1  # else the axis would show fractional rows
-    values.labelTextFormat = lambda value: f"{value:,.0f}"
-    values.labels.fontSize = 7
-    values.labels.fillColor = MUTED
-    values.strokeColor = RULE
-    values.visibleGrid = True
-    values.gridStrokeColor = HEADER_BG
-    drawing.add(chart)
+    chart.barLabels.boxAnchor = "w"
+    chart.barLabels.dx = 3
+    chart.categoryAxis.strokeColor = RULE
+    chart.categoryAxis.visibleTicks = False
+    chart.categoryAxis.visibleLabels = False
+    chart.valueAxis.visible = False
+    # Room right of the longest bar for its label.
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = max(max(values) * 1.35, 1.0)
+    return chart
+
+
+def _bar_chart(tables: list[TableResult]) -> Drawing:
+    """Rows archived and rows per second side by side, one line per table, the first table on top."""
+    ordered = list(reversed(tables))  # the category axis runs bottom-up
+    label_width, gap, title_height = 100.0, 24.0, 16.0
+    panel = (FRAME_WIDTH - label_width - gap) / 2
+    height = 15.0 * len(ordered)
+    drawing = Drawing(FRAME_WIDTH, height + title_height + 4)
+    rows = [float(t.rows_archived or 0) for t in ordered]
+    speeds = [float(t.rows_per_second or 0) for t in ordered]
+    drawing.add(_bar_panel(label_width, panel, rows, [_count(t.rows_archived) for t in ordered], BAR))
+    speed_labels = [DASH if t.rows_per_second is None else f"{t.rows_per_second:,.0f}" for t in ordered]
+    drawing.add(_bar_panel(label_width + panel + gap, panel, speeds, speed_labels, BAR_SPEED))
+    for index, table in enumerate(ordered):
+        name = _clip(_printable(table.table_name, keep_lines=False), 24)
+        label = String(label_width - 6, 2 + 15.0 * index + 5, name, fontName="Helvetica", fontSize=7.5)
+        label.fillColor, label.textAnchor = INK, "end"
+        drawing.add(label)
+    for x, text in ((label_width, "Rows archived"), (label_width + panel + gap, "Rows per second")):
+        drawing.add(String(x, height + 8, text, fontName="Helvetica-Bold", fontSize=8, fillColor=NAVY))
     return drawing
 
 
-def _table_details(table: TableResult, lead: list[Any]) -> list[Any]:
-    """The table's facts, SQL, validation failures and error; `lead` goes before, on the same page."""
+# --- table details ------------------------------------------------------------------------------
+
+
+def _table_heading(table: TableResult) -> Table:
+    """The table's name on the left, its verdict on the right, over a navy rule."""
     validation = table.validation
-    facts = [
-        f"Status <b>{escape(table.status.value)}</b>",
-        f"Verdict {_verdict_markup(validation.verdict if validation else None)}",
-        f"Rows archived <b>{_count(table.rows_archived)}</b>",
+    verdict = Paragraph(_verdict_markup(validation.verdict if validation else None), S["head_right"])
+    heading = Table([[_para(table.table_name, "h2"), verdict]], colWidths=[FRAME_WIDTH - 40 * mm, 40 * mm])
+    heading.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.8, NAVY),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 12),
+            ]
+        )
+    )
+    return heading
+
+
+def _kv_grid(facts: list[tuple[str, Paragraph]], label_width: float = 32 * mm) -> Table:
+    """Label and value, one pair a row, between hairlines."""
+    rows = [[_para(label, "fact_label"), value] for label, value in facts]
+    extra = [("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE), ("LINEABOVE", (0, 0), (-1, 0), 0.3, RULE)]
+    return _grid(rows, [label_width, FRAME_WIDTH - label_width], extra, head=False)
+
+
+def _checksum_grid(validation: Validation) -> Table:
+    """Rows and checksum of each side, one above the other so that digits line up, and whether they are equal."""
+    source, archive = validation.source_checksum, validation.archive_checksum
+    rows_equal = validation.source_rows == validation.archive_rows
+    sum_equal = source.sum == archive.sum if source and archive else None
+    xor_equal = source.xor == archive.xor if source and archive else None
+    values = [
+        (_count(validation.source_rows), _count(validation.archive_rows), rows_equal),
+        (_checksum_sum(source), _checksum_sum(archive), sum_equal),
+        (_checksum_xor(source), _checksum_xor(archive), xor_equal),
     ]
+    rows: list[list[Any]] = [
+        _heads(
+            ("", "head"),
+            ("Rows", "head_right"),
+            ("Sum of row hashes", "head_right"),
+            ("XOR of row hashes", "head_right"),
+        ),
+        [_para("Source", "fact_label"), *(_para(s, "cell_mono_right") for s, _, _ in values)],
+        [_para("Archive", "fact_label"), *(_para(a, "cell_mono_right") for _, a, _ in values)],
+        [_para("Comparison", "fact_label"), *(Paragraph(_equal_markup(eq), S["cell_right"]) for _, _, eq in values)],
+    ]
+    extra: list[tuple[Any, ...]] = [
+        ("LINEBELOW", (0, 1), (-1, -2), 0.3, RULE),
+        ("LINEABOVE", (0, -1), (-1, -1), 0.6, NAVY),
+    ]
+    extra += [
+        ("BACKGROUND", (i, 2), (i, 2), MISMATCH_BG) for i, (_, _, eq) in enumerate(values, start=1) if eq is False
+    ]
+    return _grid(rows, [22 * mm, 26 * mm, FRAME_WIDTH - 92 * mm, 44 * mm], extra)
+
+
+def _evidence_facts(table: TableResult, validation: Validation) -> Table:
+    mono_key = _mono(", ".join(escape(_printable(k)) for k in validation.key_columns))
+    key = mono_key if validation.key_columns else _coloured("none: differing rows cannot be localized", AMBER)
+    archival = f"{_seconds(table.archive_seconds)} ({_rate(table.rows_per_second)})"
+    parts = [
+        f"source checksum {_seconds(seconds)}" if (seconds := validation.source_seconds) is not None else "",
+        f"archive checksum {_seconds(seconds)}" if (seconds := validation.archive_seconds) is not None else "",
+    ]
+    checks = f" ({', '.join(p for p in parts if p)})" if any(parts) else ""
+    facts = [
+        ("Primary key", Paragraph(key, S["cell"])),
+        ("Source read", _para(validation.source_read or "not recorded", "cell")),
+        (
+            "Time taken",
+            Paragraph(f"archival {archival} · validation {_seconds(validation.seconds)}{checks}", S["cell"]),
+        ),
+    ]
+    return _kv_grid(facts)
+
+
+def _schema_flow(table: TableResult, validation: Validation) -> list[Any]:
+    if not validation.schema_differences:
+        columns = _plural(len(table.columns), "column")
+        text = f"No difference: the archive has the source's {columns}, by name, type and nullability."
+        return _subsection("Schema", _para(text, "body"))
+    rows: list[list[Any]] = [_heads(("Column", "head"), ("Source", "head"), ("Archive", "head"), ("Effect", "head"))]
+    for difference in validation.schema_differences:
+        effect = _coloured("blocking: fails validation", RED, bold=True) if difference.blocking else "note only"
+        rows.append(
+            [
+                _para(difference.column, "cell_mono"),
+                _para(difference.source, "cell_mono"),
+                _para(difference.archive, "cell_mono"),
+                Paragraph(effect, S["cell"]),
+            ]
+        )
+    extra = [("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE)]
+    grid = _grid(rows, [50 * mm, 40 * mm, 40 * mm, FRAME_WIDTH - 130 * mm], extra)
+    return _subsection("Schema differences", grid)
+
+
+_KIND_COLOUR = {
+    DifferenceKind.MISSING: RED,
+    DifferenceKind.EXTRA: AMBER,
+    DifferenceKind.DUPLICATED: AMBER,
+    DifferenceKind.CHANGED: NAVY,
+}
+# A row in one side only, or more often in the archive: (source, archive) as words, not values.
+_WHOLE_ROW = {
+    DifferenceKind.MISSING: ("present", "absent"),
+    DifferenceKind.EXTRA: ("absent", "present"),
+    DifferenceKind.DUPLICATED: ("present", "present more times"),
+}
+
+
+def _differences_flow(validation: Validation) -> list[Any]:
+    if not validation.localized:
+        if validation.verdict == Verdict.PASSED:
+            return []
+        body = (
+            "The table has no primary key, so the rows that differ cannot be localized: the counts, checksums and "
+            "column aggregates above are the evidence. Compare the source with the archive by the run's query."
+        )
+        return _subsection("Differing rows", _callout("info", "Differing rows cannot be listed", body))
+    if not validation.differences:
+        if validation.verdict == Verdict.FAILED and _checksums_equal(validation) is False:
+            return _subsection("Differing rows", _para("The checksums differ, but no differing row was found.", "body"))
+        return []
+    counts = [
+        (validation.missing_rows, "missing from the archive"),
+        (validation.extra_rows, "extra or duplicated in the archive"),
+        (validation.changed_rows, "changed"),
+    ]
+    found = " · ".join(f"{n:,} {what}" for n, what in counts if n)
+    listed, total = len(validation.differences), _differing_rows(validation)
+    scope = f"the first {listed} are listed" if total > listed else "all are listed"
+    rows: list[list[Any]] = [
+        _heads(
+            ("Kind", "head"), ("Key", "head"), ("Column", "head"), ("Source value", "head"), ("Archive value", "head")
+        )
+    ]
+    extra: list[tuple[Any, ...]] = []
+    for number, difference in enumerate(validation.differences):
+        first = len(rows)
+        kind = Paragraph(_coloured(difference.kind.value, _KIND_COLOUR[difference.kind], bold=True), S["cell"])
+        key = Paragraph(_key(difference), S["cell_mono"])
+        # Later lines of the row repeat its key, muted, so that a line carried to the next page still says whose.
+        key_again = Paragraph(_coloured(_key(difference), MUTED), S["cell_mono"])
+        if difference.kind in _WHOLE_ROW:
+            source, archive = _WHOLE_ROW[difference.kind]
+            whole = [Paragraph(f"<i>{escape(side)}</i>", S["cell"]) for side in (source, archive)]
+            rows.append([kind, key, Paragraph("<i>whole row</i>", S["cell"]), *whole])
+        else:
+            for index, value in enumerate(difference.columns or []):
+                source, archive = _value_pair(value.source, value.archive)
+                rows.append(
+                    [
+                        kind if index == 0 else "",
+                        key if index == 0 else key_again,
+                        Paragraph(_value(value.column, 60), S["cell_mono"]),
+                        Paragraph(source, S["cell_mono"]),
+                        Paragraph(archive, S["cell_mono"]),
+                    ]
+                )
+            unlisted = max(difference.columns_differing - len(difference.columns), 0)
+            if unlisted or not difference.columns:
+                more = f"and {unlisted} more columns differ" if unlisted else "the differing columns were not recorded"
+                extra.append(("SPAN", (2, len(rows)), (-1, len(rows))))
+                rows.append(
+                    ["" if difference.columns else kind, "" if difference.columns else key, _para(more, "note"), "", ""]
+                )
+        if number % 2:
+            extra.append(("BACKGROUND", (0, first), (-1, len(rows) - 1), STRIPE_BG))
+        extra.append(("LINEBELOW", (0, len(rows) - 1), (-1, len(rows) - 1), 0.3, RULE))
+    widths = [19 * mm, 30 * mm, 28 * mm]
+    value_width = (FRAME_WIDTH - sum(widths)) / 2
+    return _subsection(
+        "Differing rows",
+        _para(f"{_plural(total, 'row')} differ: {found}; {scope}.", "body"),
+        Spacer(1, 2 * mm),
+        _grid(rows, [*widths, value_width, value_width], extra),
+    )
+
+
+def _aggregate_cell(source: str | None, archive: str | None, style: str, *, agree: bool) -> Paragraph:
+    """One value where the sides agree; else the source's (S) above the archive's (A)."""
+    if agree:
+        return Paragraph(DASH if source is None else _value(source, AGGREGATE_CHARS), S[style])
+    lines = [f"<b>S</b> {_value(source, AGGREGATE_CHARS)}", f"<b>A</b> {_value(archive, AGGREGATE_CHARS)}"]
+    return Paragraph(_coloured("<br/>".join(lines), RED), S[style])
+
+
+def _aggregates_flow(columns: list[ColumnComparison]) -> list[Any]:
+    if not columns:
+        return []
+    heads = [("Column", "head"), ("Type", "head"), ("Nulls", "head_right"), ("Min", "head"), ("Max", "head")]
+    rows: list[list[Any]] = [_heads(*heads, ("Sum", "head"))]
+    extra: list[tuple[Any, ...]] = [("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE)]
+    for column in columns:
+        here = len(rows)
+        cells = []
+        for position, name in enumerate(("nulls", "min", "max", "sum"), start=2):
+            left, right = getattr(column.source, name), getattr(column.archive, name)
+            # The validation compares numbers as numbers: a column that matches shows one value.
+            agree = column.matches or left == right
+            if not agree:
+                extra.append(("BACKGROUND", (position, here), (position, here), MISMATCH_BG))
+            source, archive = (None if v is None else str(v) for v in (left, right))
+            style = "cell_mono_right" if name == "nulls" else "cell_mono"
+            cells.append(_aggregate_cell(source, archive, style, agree=agree))
+        name = _value(column.column, 60)
+        if not column.matches:
+            name = _coloured(f"<b>{name}</b>", RED)
+            extra.append(("LINEBEFORE", (0, here), (0, here), 2, RED))
+        rows.append([Paragraph(name, S["cell_mono"]), _para(column.type, "cell_mono"), *cells])
+    widths = [34 * mm, 22 * mm, 14 * mm]
+    rest = (FRAME_WIDTH - sum(widths)) / 3
+    mismatched = sum(not c.matches for c in columns)
+    summary = (
+        f"{len(columns) - mismatched} of {_plural(len(columns), 'column')} agree in nulls, min, max and sum; "
+        "where they differ, the source's value (S) is above the archive's (A)."
+        if mismatched
+        else f"Source and archive agree in nulls, min, max and sum of {_plural(len(columns), 'column')}."
+    )
+    return _subsection("Column aggregates", _para(summary, "note"), _grid(rows, [*widths, rest, rest, rest], extra))
+
+
+def _validation_flow(table: TableResult, validation: Validation) -> list[Any]:
+    """The validation's verdict and reasons, then its evidence."""
+    flow: list[Any] = []
+    if validation.verdict == Verdict.FAILED:
+        reasons = "".join(f"<br/>• {_markup(reason)}" for reason in validation.reasons or ["No reason was recorded."])
+        flow.append(_callout("error", "Validation failed", reasons[len("<br/>") :]))
+    if validation.source_changed:
+        body = (
+            "The source changed after the extraction in the part of the table where rows differ. The rows listed "
+            "compare the archive with the source as it is now, so some of them may be source changes, not "
+            "archive errors."
+        )
+        flow.append(_callout("warning", "Warning: the source changed after the extraction", body))
+    if not validation.key_columns:
+        body = (
+            "This table has no primary key, so differences between the source and the archive cannot be "
+            "localized to rows; the row count, checksum and column aggregates still cover every row."
+        )
+        flow.append(_callout("info", "No primary key", body))
+    flow += _subsection("Source and archive", _checksum_grid(validation), Spacer(1, 2 * mm))
+    flow.append(_evidence_facts(table, validation))
+    flow += _schema_flow(table, validation)
+    flow += _differences_flow(validation)
+    flow += _aggregates_flow(validation.columns)
+    return flow
+
+
+def _table_details(table: TableResult, lead: list[Any]) -> list[Any]:
+    """The table's verdict and reasons, evidence, SQL and error; `lead` goes before, on the same page."""
+    validation = table.validation
+    facts = [f"Status <b>{escape(table.status.value)}</b>", f"Rows archived <b>{_count(table.rows_archived)}</b>"]
     if size := _size(table.bytes_archived):
         facts.append(f"Size <b>{size}</b>")
-    header = [
+    if table.snapshot_id is not None:
+        facts.append(f"Snapshot <b>{table.snapshot_id}</b>")
+    flow: list[Any] = [
+        CondPageBreak(HEADING_ROOM),
         *lead,
-        _para(table.table_name, "h2"),
+        _table_heading(table),
+        Spacer(1, 2 * mm),
         Paragraph(" · ".join(facts), S["body"]),
         _para(f"Columns ({len(table.columns)}): {', '.join(table.columns) or DASH}", "note"),
-        _para("Source SQL", "label"),
     ]
-    code, lines = _code(table.source_sql)
-    if lines <= SHORT_CODE_LINES:
-        flow: list[Any] = [KeepTogether([*header, code])]
-    else:
-        flow = [CondPageBreak(HEADING_ROOM), *header, code]
-    if validation and validation.verdict == Verdict.FAILED:
-        label = Paragraph(f'<font color="{_hex(RED)}">Validation failed</font>', S["label"])
-        reasons = [
-            Paragraph(_markup(reason), S["bullet"], bulletText="•")
-            for reason in validation.reasons or ["No reason was recorded."]
-        ]
-        flow += [KeepTogether([label, reasons[0]]), *reasons[1:]]
     if table.error:
         flow.append(_error_box("Table error", [("Error", table.error)]))
+    if validation is not None:
+        flow += _validation_flow(table, validation)
+    elif not table.error:
+        flow.append(
+            _callout(
+                "info",
+                "Not validated",
+                "The table has no validation result: its archive was not compared with the source.",
+            )
+        )
+    code, lines = _code(table.source_sql)
+    label = _para("Source SQL", "h3")
+    flow += (
+        [KeepTogether([label, code])] if lines <= SHORT_CODE_LINES else [CondPageBreak(SUBHEADING_ROOM), label, code]
+    )
     return flow
 
 
 def _details_section(record: RunRecord) -> list[Any]:
     flow: list[Any] = []
-    lead = [_para("Table details", "h1")]
+    guide = (
+        "For each table: the verdict and its reasons, then the evidence. The checksum is (row count, exact sum, "
+        "bit XOR) of a 60-bit hash of each row's canonical text: it does not depend on row order, and equal "
+        "checksums mean equal rows. Values that the report's fonts cannot show are written as [U+XXXX], and "
+        "control characters as \\n, \\t or \\r."
+    )
+    lead: list[Any] = [_para("Table details", "h1"), _para(guide, "note")]
     for table in record.tables.values():
         flow += _table_details(table, lead)
         lead = []
     return flow
 
 
+# --- lineage ------------------------------------------------------------------------------------
+
+
 def _lineage_section(record: RunRecord, warehouse: str | None) -> list[Any]:
-    mono = '<font name="Courier">{}</font>'.format
+    if not record.tables:
+        return []
     intro = (
-        f"Every archived row carries the lineage columns {mono(escape(RUN_ID_COLUMN))}, this run's id, and "
-        f"{mono(escape(ARCHIVED_AT_COLUMN))}, the time of its archival."
+        f"Every archived row carries the lineage columns {_mono(escape(RUN_ID_COLUMN))}, this run's id, and "
+        f"{_mono(escape(ARCHIVED_AT_COLUMN))}, the time of its archival. In Athena, the Iceberg namespace is the "
+        "Glue database."
     )
-    if warehouse:
-        intro += (
-            f" Warehouse: {mono(escape(warehouse))}. Locations are derived from it and the catalog's default layout "
-            f"({mono('&lt;warehouse&gt;/&lt;namespace&gt;.db/&lt;table&gt;')}); the catalog holds the actual one."
-        )
-    else:
-        intro += " The warehouse was not given, so no locations are shown."
+    if any(t.iceberg_location is None for t in record.tables.values()):
+        if warehouse:
+            intro += (
+                f" Where the catalog's location was not recorded, it is derived from the warehouse "
+                f"{_mono(escape(warehouse))} and the catalog's default layout "
+                f"({_mono('&lt;warehouse&gt;/&lt;namespace&gt;.db/&lt;table&gt;')})."
+            )
+        else:
+            intro += " Where the catalog's location was not recorded, none is shown: the warehouse was not given."
     lead: list[Any] = [_para("Lineage", "h1"), Paragraph(intro, S["body"]), Spacer(1, 2 * mm)]
     flow: list[Any] = []
     for table in record.tables.values():
         identifier = table.iceberg_table
+        location = _markup(table.iceberg_location or _location(warehouse, identifier))
+        if table.iceberg_location is None and warehouse:
+            location += " " + _coloured("(derived)", MUTED)
         facts = [
-            ("Iceberg table", identifier),
-            ("Snapshot id", DASH if table.snapshot_id is None else str(table.snapshot_id)),
-            ("Location (derived)", _location(warehouse, identifier)),
-            ("Athena query", _athena_query(identifier, record.run_id)),
+            ("Iceberg table", _para(identifier, "cell_mono")),
+            ("Snapshot id", _para(DASH if table.snapshot_id is None else str(table.snapshot_id), "cell_mono")),
+            ("S3 location", Paragraph(location, S["cell_mono"])),
+            ("Rows of this run", _para(_count(table.rows_archived), "cell_mono")),
         ]
-        grid = Table(
-            [[_para(label, "fact_label"), _para(value, "cell_mono")] for label, value in facts],
-            colWidths=[32 * mm, FRAME_WIDTH - 32 * mm],
-        )
-        grid.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LINEABOVE", (0, 0), (-1, 0), 0.8, NAVY),
-                    ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
-                ]
-            )
-        )
-        flow.append(KeepTogether([*lead, _para(table.table_name, "h2"), grid]))
+        code, _ = _code(_athena_queries(table, record.run_id))
+        heading = _para(table.table_name, "h3")
+        flow.append(KeepTogether([*lead, heading, _kv_grid(facts), _para("Query it in Athena", "label"), code]))
         lead = []
-    return [*lead, *flow]
+    # A page of its own; outside the KeepTogether, which would add a page break of its own before it.
+    return [PageBreak(), *lead, *flow]
 
 
-def _footer(run_id: str) -> Callable[[Any, Any], None]:
-    def draw(canvas: Any, doc: Any) -> None:
+# --- pages --------------------------------------------------------------------------------------
+
+
+class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
+    """Holds the pages back until the end, so that each can say "Page n of N"."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._held: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._held.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._held)
+        for number, page in enumerate(self._held, start=1):
+            self.__dict__.update(page)
+            self.setFont("Helvetica", 7.5)
+            self.setFillColor(MUTED)
+            self.drawRightString(A4[0] - MARGIN - FRAME_PADDING, 10 * mm, f"Page {number} of {total}")
+            super().showPage()
+        super().save()
+
+
+def _decorations(record: RunRecord, verdict: Verdict) -> tuple[Callable[[Any, Any], None], Callable[[Any, Any], None]]:
+    """The first page's footer, and later pages' running head and footer."""
+    left, right = MARGIN + FRAME_PADDING, A4[0] - MARGIN - FRAME_PADDING
+    source = f"{record.request.source_database}.{record.request.source_schema}"
+
+    def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)
-        canvas.line(MARGIN + FRAME_PADDING, 14 * mm, A4[0] - MARGIN - FRAME_PADDING, 14 * mm)
+        canvas.line(left, 14 * mm, right, 14 * mm)
         canvas.setFont("Helvetica", 7.5)
         canvas.setFillColor(MUTED)
-        canvas.drawCentredString(A4[0] / 2, 10 * mm, f"Archive-IO · run {run_id} · page {doc.page}")
+        canvas.drawString(left, 10 * mm, f"Archive-IO · archival report · run {record.run_id}")
         canvas.restoreState()
 
-    return draw
+    def later(canvas: Any, doc: Any) -> None:
+        footer(canvas, doc)
+        canvas.saveState()
+        top = A4[1] - 11 * mm
+        canvas.setFont("Helvetica", 7.5)
+        canvas.setFillColor(MUTED)
+        canvas.drawString(left, top, f"Archival report · {source}")
+        canvas.setFont("Helvetica-Bold", 7.5)
+        canvas.setFillColor(GREEN if verdict == Verdict.PASSED else RED)
+        canvas.drawRightString(right, top, verdict.value)
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.5)
+        canvas.line(left, top - 3 * mm, right, top - 3 * mm)
+        canvas.restoreState()
+
+    return footer, later
 
 
 def render_archival_report(
@@ -591,6 +1263,6 @@ def render_archival_report(
         subject=f"{verdict.value}: {record.request.source_database}.{record.request.source_schema}",
         creator="Archive-IO",
     )
-    footer = _footer(record.run_id)
-    document.build(story, onFirstPage=footer, onLaterPages=footer)
+    first, later = _decorations(record, verdict)
+    document.build(story, onFirstPage=first, onLaterPages=later, canvasmaker=_NumberedCanvas)
     return buffer.getvalue()
