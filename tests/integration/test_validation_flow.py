@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -63,19 +62,24 @@ def runtime_of(served: Served, monkeypatch: pytest.MonkeyPatch) -> Runtime:
     return Runtime(Settings.from_mapping(environment))
 
 
-def rewrite_amounts(runtime: Runtime, snapshot_id: int, changes: dict[int, Decimal]) -> None:
+def rewrite_amounts(runtime: Runtime, run_id: str, table_name: str, changes: dict[int, Decimal]) -> None:
     """Rewrite the run's data file in S3 with other amounts: corruption Iceberg cannot see."""
-    table = runtime.catalog().load_table(ICEBERG)
-    (task,) = list(table.scan(snapshot_id=snapshot_id).plan_files())
-    path = task.file.file_path
-    with table.io.new_input(path).open() as stream:
-        data = pq.read_table(stream)
-    amounts = [changes.get(i, a) for i, a in zip(data["id"].to_pylist(), data["amount"].to_pylist(), strict=True)]
-    index = data.schema.get_field_index("amount")
-    data = data.set_column(index, data.schema.field(index), pa.array(amounts, data.schema.field(index).type))
-    with table.io.new_output(path).create(overwrite=True) as stream:
-        pq.write_table(data, stream)
-    assert pc.sum(data["id"]).as_py() == sum(range(1, 401))
+    result = runtime.runs.get(run_id).tables[table_name]
+    table = runtime.catalog().load_table(result.iceberg_table)
+    for task in table.scan(snapshot_id=result.snapshot_id).plan_files():
+        path = task.file.file_path
+        with table.io.new_input(path).open() as stream:
+            data = pq.read_table(stream)
+        if run_id not in data["_archive_run_id"].to_pylist():
+            continue  # another run's file
+        pairs = zip(
+            data["id"].to_pylist(), data["amount"].to_pylist(), data["_archive_run_id"].to_pylist(), strict=True
+        )
+        amounts = [changes.get(i, a) if run == run_id else a for i, a, run in pairs]
+        index = data.schema.get_field_index("amount")
+        data = data.set_column(index, data.schema.field(index), pa.array(amounts, data.schema.field(index).type))
+        with table.io.new_output(path).create(overwrite=True) as stream:
+            pq.write_table(data, stream)
 
 
 def test_a_run_validates_in_the_extractions_snapshot_and_catches_a_rewritten_file(
@@ -115,7 +119,7 @@ def test_a_run_validates_in_the_extractions_snapshot_and_catches_a_rewritten_fil
     assert again.validation.verdict == Verdict.PASSED
 
     # A data file rewritten under the archive is caught; row 10 also changed in the source, and it says so.
-    rewrite_amounts(runtime, again.snapshot_id or 0, {10: Decimal("99.99"), 50: Decimal("75.01")})
+    rewrite_amounts(runtime, run["run_id"], "payments", {10: Decimal("99.99"), 50: Decimal("75.01")})
     tampered = validate_table(runtime, run["run_id"], "payments").validation
     assert tampered is not None
     assert tampered.verdict == Verdict.FAILED

@@ -12,6 +12,7 @@ def test_archival_flow_placeholders_are_the_ones_the_platform_fills() -> None:
         "table_concurrency",
         "archive_table_job_name",
         "validate_table_job_name",
+        "purge_table_job_name",
         "report_function_arn",
         "runs_table_name",
         "notifications_topic_arn",

@@ -79,6 +79,17 @@ class RunRepository:
             report_key=text("report_key"),
             error=text("error"),
             cause=text("cause"),
+            purge_stop=bool(item.get("purge_stop", {}).get("BOOL", False)),
+        )
+
+    def set_purge_stop(self, run_id: str, stop: bool = True) -> None:
+        """The flag a running source purge reads before each chunk: set, it stops after the chunk."""
+        self._ddb.update_item(
+            TableName=self._table,
+            Key={"run_id": {"S": run_id}},
+            UpdateExpression="SET purge_stop = :stop, updated_at = :now",
+            ConditionExpression="attribute_exists(run_id)",
+            ExpressionAttributeValues={":stop": {"BOOL": stop}, ":now": {"S": now().isoformat()}},
         )
 
     def put_table(self, run_id: str, result: TableResult) -> None:

@@ -37,6 +37,23 @@ class SourceTable(BaseModel):
         description="A date or timestamp column: the archive table is partitioned by it when it is created.",
     )
     partition_granularity: Literal["year", "month", "day"] = "month"
+    purge_source: bool | None = Field(
+        default=None,
+        description="Delete this table's archived rows from the source once validated (overrides the request's).",
+    )
+
+
+class PurgeOptions(BaseModel):
+    """How the source purge deletes: in chunks of primary keys, one commit each, as pt-archiver does."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    chunk_rows: int = Field(default=1000, ge=1, le=100_000, description="Rows deleted per transaction.")
+    sleep_seconds: float = Field(default=0.0, ge=0, le=3600, description="Pause between chunks, to spare the source.")
+    max_seconds: int | None = Field(
+        default=None, ge=1, le=7 * 86_400, description="Stop after this long; a re-run goes on where it stopped."
+    )
+    dry_run: bool = Field(default=False, description="Say what would be deleted; delete nothing.")
 
 
 class ArchivalRequest(BaseModel):
@@ -52,6 +69,16 @@ class ArchivalRequest(BaseModel):
     source_table: list[SourceTable] = Field(min_length=1, max_length=200)
     triggered_by: str = Field(min_length=1, max_length=128)
     triggered_by_email: Email
+    purge_source: bool = Field(
+        default=False,
+        description="Delete the archived rows from the source once the run validated them PASSED (opt-in).",
+    )
+    purge: PurgeOptions = Field(default_factory=PurgeOptions)
+
+    def purges(self, table_name: str) -> bool:
+        """Whether the table's archived rows are to be deleted from the source."""
+        entry = next(t for t in self.source_table if t.table_name == table_name)
+        return self.purge_source if entry.purge_source is None else entry.purge_source
 
     @model_validator(mode="after")
     def _table_names_unique(self) -> ArchivalRequest:

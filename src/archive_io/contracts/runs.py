@@ -129,6 +129,32 @@ class Validation(BaseModel):
     archive_seconds: float | None = Field(default=None, description="the archive checksum")
 
 
+class PurgeStatus(StrEnum):
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    DRY_RUN = "DRY_RUN"
+    STOPPED = "STOPPED"  # by the run's `purge_stop` flag
+    TIMED_OUT = "TIMED_OUT"  # after `purge.max_seconds`; a re-run goes on
+    REFUSED = "REFUSED"  # nothing deleted: not validated PASSED, or no primary key
+
+
+class PurgeResult(BaseModel):
+    """What the source purge of one table did: rows deleted, and rows left because they changed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: PurgeStatus
+    reason: str | None = None
+    key_columns: list[str] = Field(default_factory=list)
+    rows_deleted: int = 0
+    rows_left: int = Field(default=0, description="archived rows changed in the source since: left in place")
+    rows_absent: int = Field(default=0, description="archived rows no longer in the source (deleted before)")
+    left_keys: list[dict[str, str]] = Field(default_factory=list, description="the first rows left, by key")
+    chunks: int = Field(default=0, description="chunks committed (or, in a dry run, checked)")
+    statements: list[str] = Field(default_factory=list, description="a dry run: the first statements it would run")
+    seconds: float = 0.0
+
+
 class TableResult(BaseModel):
     """Progress and outcome of one source table within a run."""
 
@@ -147,6 +173,7 @@ class TableResult(BaseModel):
     archive_seconds: float | None = None
     rows_per_second: float | None = Field(default=None, description="rows archived / archive_seconds")
     validation: Validation | None = None
+    purge: PurgeResult | None = None
     error: str | None = None
 
 
@@ -166,6 +193,7 @@ class RunRecord(BaseModel):
     report_key: str | None = None
     error: str | None = None
     cause: str | None = None
+    purge_stop: bool = Field(default=False, description="set to stop the run's source purges after their chunk")
 
     @property
     def retention_until(self) -> date:

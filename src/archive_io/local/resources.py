@@ -114,6 +114,7 @@ def provision(aws: AwsClients, names: ResourceNames, router: TaskRouter) -> None
                 "table_concurrency": TABLE_CONCURRENCY,
                 "archive_table_job_name": names.glue_job("archive_table"),
                 "validate_table_job_name": names.glue_job("validate_table"),
+                "purge_table_job_name": names.glue_job("purge_table"),
                 "report_function_arn": function_arns["report"],
                 "runs_table_name": settings.runs_table,
                 "notifications_topic_arn": settings.notifications_topic_arn,

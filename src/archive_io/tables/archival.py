@@ -185,7 +185,8 @@ def _replay(runtime: Runtime, run_id: str, request: ArchivalRequest) -> RunAccep
 
 
 def _start(runtime: Runtime, record: RunRecord) -> RunAccepted:
-    flow_input = {"run_id": record.run_id, "tables": [{"table_name": name} for name in record.tables]}
+    tables = [{"table_name": name, "purge": record.request.purges(name)} for name in record.tables]
+    flow_input = {"run_id": record.run_id, "tables": tables}
     sfn = runtime.aws.stepfunctions
     try:
         # One execution per name: a replay cannot start the run twice.

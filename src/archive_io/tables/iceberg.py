@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -216,4 +216,25 @@ class ArchiveSide(SqlSide):
             try:
                 return self._duckdb.execute(sql).fetchall()
             finally:
+                self._duckdb.unregister("archive_io_archive")
+
+    def keyed_hashes(self, chunk_rows: int) -> Generator[list[tuple[tuple[Any, ...], int]]]:
+        """The archived rows as (key values, row hash), in key order, `chunk_rows` at a time."""
+        keys = ", ".join(self._key_refs)
+        sql = f"SELECT {keys}, {self._row_hash} FROM {self._relation} ORDER BY {keys}"
+        row_filter = cast(Any, EqualTo)(RUN_ID_COLUMN, self._run_id) if self._run_id else None
+        scan = self._table.scan(
+            **({"row_filter": row_filter} if row_filter is not None else {}),
+            snapshot_id=self._snapshot_id,
+            selected_fields=self._selected or ("*",),
+        )
+        width = len(self._key_refs)
+        with self._lock:
+            self._duckdb.register("archive_io_archive", scan.to_arrow_batch_reader())
+            try:
+                result = self._duckdb.execute(sql)
+                while rows := result.fetchmany(chunk_rows):
+                    yield [(tuple(row[:width]), int(row[width])) for row in rows]
+            finally:
+                self._duckdb.abort()  # a consumer that stopped early leaves the result unfinished
                 self._duckdb.unregister("archive_io_archive")

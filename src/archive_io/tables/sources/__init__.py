@@ -14,6 +14,7 @@ from sqlglot import exp
 from archive_io.contracts.connections import engine_of
 
 if TYPE_CHECKING:
+    from archive_io.tables.purge import KeyedWriter
     from archive_io.tables.validation import Side, ValidatedColumn
 
 
@@ -109,6 +110,12 @@ class Source(Protocol):
 
     def validation_side(self, sql: str, columns: Sequence[Column], key: Sequence[str]) -> Side:
         """The rows of `sql` as one side of a validation (checksums computed by the database itself)."""
+        ...
+
+    def writer(
+        self, schema: str, table: str, columns: Sequence[Column], key: Sequence[str]
+    ) -> AbstractContextManager[KeyedWriter]:
+        """Locks, hashes and deletes the table's rows by key, for the source purge."""
         ...
 
     def close(self) -> None: ...

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from archive_io.contracts.connections import sqlite_path
 from archive_io.tables.errors import SourceUnavailableError, UnknownTableError, UnsupportedTypeError
+from archive_io.tables.purge import KeyedWriter
 from archive_io.tables.sources import Column, arrow_schema, validated
 from archive_io.tables.validation import PythonSide, Side
 
@@ -124,5 +125,50 @@ class SqliteSource:
         # SQLite has no md5: the checksum is computed in Python over the rows it returns.
         return PythonSide(lambda: self.batches(sql, columns, 10_000), validated(columns), key)
 
+    @contextmanager
+    def writer(self, schema: str, table: str, columns: Sequence[Column], key: Sequence[str]) -> Iterator[KeyedWriter]:
+        # the source is opened read-only; the purge alone writes, on its own connection
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            yield _SqliteWriter(conn, schema, table, columns, key)
+        finally:
+            conn.close()
+
     def close(self) -> None:
         self._conn.close()
+
+
+class _SqliteWriter(KeyedWriter):
+    lock = ""  # BEGIN IMMEDIATE holds the database's write lock for the chunk
+
+    def __init__(
+        self, conn: sqlite3.Connection, schema: str, table: str, columns: Sequence[Column], key: Sequence[str]
+    ) -> None:
+        super().__init__(None, schema, table, columns, key)  # SQLite has no md5: rows are hashed in Python
+        self._conn = conn
+        self._converters = [_converter(c.arrow_type) for c in columns]
+
+    def marker(self, index: int) -> str:
+        return "?"
+
+    def begin(self) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+
+    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return self._conn.execute(sql, tuple(params)).fetchall()
+
+    def execute(self, sql: str, params: Sequence[Any]) -> None:
+        self._conn.execute(sql, tuple(params))
+
+    def commit(self) -> None:
+        self._conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+    def python_row(self, row: Sequence[Any]) -> list[Any]:
+        return [
+            value if convert is None or value is None else convert(value)
+            for value, convert in zip(row, self._converters, strict=True)
+        ]
