@@ -44,6 +44,10 @@ class ResourceNames:
         return f"{self.prefix}-locks"
 
     @property
+    def purges_table(self) -> str:
+        return f"{self.prefix}-purges"
+
+    @property
     def warehouse_bucket(self) -> str:
         return f"{self.prefix}-warehouse"
 

@@ -9,6 +9,7 @@ from pyiceberg.catalog import Catalog, load_catalog
 from archive_io.aws.clients import AwsClients, catalog_properties
 from archive_io.aws.connections import ConnectionRepository
 from archive_io.aws.locks import TableLocks
+from archive_io.aws.purges import PurgeLog
 from archive_io.aws.reports import ReportStore
 from archive_io.aws.runs import RunRepository
 from archive_io.settings import Settings
@@ -28,6 +29,10 @@ class Runtime:
     @cached_property
     def locks(self) -> TableLocks:
         return TableLocks(self.aws.dynamodb, self.settings.locks_table)
+
+    @cached_property
+    def purges(self) -> PurgeLog:
+        return PurgeLog(self.aws.dynamodb, self.settings.purges_table)
 
     @cached_property
     def connections(self) -> ConnectionRepository:

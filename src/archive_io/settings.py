@@ -19,6 +19,7 @@ REGION = "AWS_REGION"
 ENDPOINT_URL = "ARCHIVE_IO_ENDPOINT_URL"
 RUNS_TABLE = "ARCHIVE_IO_RUNS_TABLE"
 LOCKS_TABLE = "ARCHIVE_IO_LOCKS_TABLE"
+PURGES_TABLE = "ARCHIVE_IO_PURGES_TABLE"
 WAREHOUSE_BUCKET = "ARCHIVE_IO_WAREHOUSE_BUCKET"
 REPORTS_BUCKET = "ARCHIVE_IO_REPORTS_BUCKET"
 CONFIG_BUCKET = "ARCHIVE_IO_CONFIG_BUCKET"
@@ -32,6 +33,7 @@ _KEYS = {
     "endpoint_url": ENDPOINT_URL,
     "runs_table": RUNS_TABLE,
     "locks_table": LOCKS_TABLE,
+    "purges_table": PURGES_TABLE,
     "warehouse_bucket": WAREHOUSE_BUCKET,
     "reports_bucket": REPORTS_BUCKET,
     "config_bucket": CONFIG_BUCKET,
@@ -54,6 +56,7 @@ class Settings(BaseModel):
     region: str
     runs_table: str
     locks_table: str
+    purges_table: str
     warehouse_bucket: str
     reports_bucket: str
     config_bucket: str

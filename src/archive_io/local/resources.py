@@ -32,6 +32,7 @@ def local_settings(names: ResourceNames, region: str, endpoint_url: str | None) 
         endpoint_url=endpoint_url,
         runs_table=names.runs_table,
         locks_table=names.locks_table,
+        purges_table=names.purges_table,
         warehouse_bucket=names.warehouse_bucket,
         reports_bucket=names.reports_bucket,
         config_bucket=names.config_bucket,
@@ -59,8 +60,14 @@ def create_buckets(aws: AwsClients) -> None:
 
 
 def create_tables(aws: AwsClients) -> None:
-    """The DynamoDB tables: runs (one item per run) and locks (one item per source table being archived)."""
-    for table, key in ((aws.settings.runs_table, "run_id"), (aws.settings.locks_table, "lock_id")):
+    """The DynamoDB tables: runs (one item per run), locks (one item per source table being archived) and
+    purges (one item per purge, legal hold change or refusal: the audit of what left the archive)."""
+    settings = aws.settings
+    for table, key in (
+        (settings.runs_table, "run_id"),
+        (settings.locks_table, "lock_id"),
+        (settings.purges_table, "purge_id"),
+    ):
         aws.dynamodb.create_table(
             TableName=table,
             BillingMode="PAY_PER_REQUEST",

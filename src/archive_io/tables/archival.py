@@ -244,6 +244,9 @@ def archive_table(runtime: Runtime, run_id: str, table_name: str, opener: Source
                 },
                 planned.partition,
             )
+            iceberg.strengthen_governance(
+                table, request.retention_policy, record.retention_until.isoformat(), request.legal_hold
+            )
             key = key_columns(source, request.source_schema, table_name, planned.columns)
             with source.snapshot() as snapshot_read:
                 source_read = snapshot_read

@@ -99,6 +99,24 @@ def ensure_table(
     return catalog.load_table(identifier)
 
 
+def strengthen_governance(table: Table, retention_years: int, retention_until: str, legal_hold: bool) -> None:
+    """A run never shortens a table's retention nor lifts its hold: retention-years is the longest any
+    run asked for, retention-until the day the newest rows expire, and a run's legal hold sets the
+    table's (only `POST /legal-holds` clears it).
+    """
+    properties = table.properties
+    updates = {}
+    if retention_years > int(properties.get(RETENTION_YEARS_PROPERTY, "0")):
+        updates[RETENTION_YEARS_PROPERTY] = str(retention_years)
+    if retention_until > properties.get(RETENTION_UNTIL_PROPERTY, ""):
+        updates[RETENTION_UNTIL_PROPERTY] = retention_until
+    if legal_hold and properties.get(LEGAL_HOLD_PROPERTY) != "true":
+        updates[LEGAL_HOLD_PROPERTY] = "true"
+    if updates:
+        with table.transaction() as tx:
+            tx.set_properties(updates)
+
+
 def snapshot_of_run(table: Table, run_id: str) -> int | None:
     """The newest snapshot a run committed, if it committed one (a retried task finds it)."""
     ids = [s.snapshot_id for s in table.snapshots() if s.summary and s.summary.get(RUN_ID_PROPERTY) == run_id]

@@ -1,0 +1,218 @@
+"""Retention purge of the archive, legal holds, and deleting a whole archive namespace.
+
+A row expires `archive-io.retention-years` (a table property: the longest any run asked for)
+after its `_archived_at` day. The purge deletes the expired rows (or drops the table when every
+row has expired), expires the snapshots that still hold them, and deletes the files that no live
+snapshot references, so the bytes leave S3: pyiceberg does neither of the last two itself.
+A table under legal hold (`archive-io.legal-hold` = true) is refused, whoever asks.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from pyiceberg.catalog import Catalog
+from pyiceberg.expressions import LessThan
+from pyiceberg.table import Table
+
+from archive_io.contracts.purges import ArchivePurge, PurgeOutcome
+from archive_io.runtime import Runtime
+from archive_io.tables import iceberg
+
+logger = logging.getLogger(__name__)
+
+# A file younger than this is never deleted as unreferenced: it may belong to a commit in flight.
+MIN_FILE_AGE = timedelta(hours=1)
+
+
+class LegalHoldError(RuntimeError):
+    """The archive table is under legal hold: nothing of it may be purged."""
+
+
+def under_legal_hold(table: Table) -> bool:
+    return table.properties.get(iceberg.LEGAL_HOLD_PROPERTY, "false").lower() == "true"
+
+
+def cutoff_day(today: date, years: int) -> date:
+    """Rows archived before this day have been kept `years` full years by `today` (29 Feb -> 28 Feb)."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return today.replace(year=today.year - years, day=28)
+
+
+def purge_expired(
+    runtime: Runtime,
+    identifier: str,
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    min_file_age: timedelta = MIN_FILE_AGE,
+) -> ArchivePurge:
+    """Remove the table's expired rows and the files that held them; refuse under legal hold."""
+    now = now or datetime.now(UTC)
+    catalog = runtime.catalog()
+    table = catalog.load_table(identifier)
+    if under_legal_hold(table):
+        return ArchivePurge(
+            iceberg_table=identifier,
+            outcome=PurgeOutcome.REFUSED,
+            reason=f"{identifier} is under legal hold: nothing of it may be purged until the hold is cleared",
+        )
+    years = int(table.properties.get(iceberg.RETENTION_YEARS_PROPERTY, "0"))
+    cutoff = cutoff_day(now.date(), years)
+    expired_filter = cast(Any, LessThan)(iceberg.ARCHIVED_AT_COLUMN, datetime.combine(cutoff, time(), UTC).isoformat())
+    expired = _count(table, expired_filter)
+    total = _count(table, None)
+    result = ArchivePurge(
+        iceberg_table=identifier,
+        outcome=PurgeOutcome.NOTHING_DUE,
+        retention_years=years,
+        cutoff=cutoff,
+        rows_removed=expired,
+        rows_kept=total - expired,
+    )
+    if expired == 0:
+        return result.model_copy(update={"rows_removed": 0})
+    if dry_run:
+        return result.model_copy(update={"outcome": PurgeOutcome.DRY_RUN})
+    if expired == total:
+        files, nbytes = _drop(runtime, catalog, table, identifier)
+        return result.model_copy(
+            update={"outcome": PurgeOutcome.DROPPED, "files_removed": files, "bytes_removed": nbytes}
+        )
+    started = now
+    table.delete(delete_filter=expired_filter)  # rewrites the files that mixed expired and kept rows
+    table.refresh()
+    current = table.metadata.current_snapshot_id
+    stale = [s.snapshot_id for s in table.snapshots() if s.snapshot_id != current]
+    if stale:
+        table.maintenance.expire_snapshots().by_ids(stale).commit()
+        table.refresh()
+    files, nbytes = remove_unreferenced_files(runtime, table, started - min_file_age)
+    return result.model_copy(
+        update={
+            "outcome": PurgeOutcome.PURGED,
+            "snapshots_expired": len(stale),
+            "files_removed": files,
+            "bytes_removed": nbytes,
+        }
+    )
+
+
+def _count(table: Table, row_filter: Any) -> int:
+    scan = table.scan(
+        **({"row_filter": row_filter} if row_filter is not None else {}),
+        selected_fields=(iceberg.RUN_ID_COLUMN,),
+    )
+    return sum(batch.num_rows for batch in scan.to_arrow_batch_reader())
+
+
+def _drop(runtime: Runtime, catalog: Catalog, table: Table, identifier: str) -> tuple[int, int]:
+    location = table.location()
+    before = list(_objects(runtime, location))
+    catalog.purge_table(identifier)  # drops it and deletes the files its snapshots name
+    left = list(_objects(runtime, location))
+    for path, _, _ in left:  # anything else under its location (files of failed commits, folder markers)
+        _delete(runtime, path)
+    return len(before), sum(size for _, size, _ in before)
+
+
+def live_files(table: Table) -> set[str]:
+    """Every file a live snapshot of the table needs: manifest lists, manifests, data and delete files."""
+    io = table.io
+    files: set[str] = set()
+    for snapshot in table.snapshots():
+        files.add(snapshot.manifest_list)
+        for manifest in snapshot.manifests(io):
+            files.add(manifest.manifest_path)
+            for entry in manifest.fetch_manifest_entry(io, discard_deleted=True):
+                files.add(entry.data_file.file_path)
+    return files
+
+
+def remove_unreferenced_files(runtime: Runtime, table: Table, older_than: datetime) -> tuple[int, int]:
+    """Delete the files under the table's location that no live snapshot needs: (files, bytes).
+
+    Metadata JSON files stay (they hold no rows, and make the table's history). A file written
+    after `older_than` stays too: it may belong to a commit in flight.
+    """
+    keep = live_files(table)
+    removed = nbytes = 0
+    for path, size, modified in _objects(runtime, table.location()):
+        if path in keep or path.endswith((".metadata.json", "/")) or modified >= older_than:
+            continue
+        _delete(runtime, path)
+        removed += 1
+        nbytes += size
+    logger.info("removed %d unreferenced files (%d bytes) of %s", removed, nbytes, table.name())
+    return removed, nbytes
+
+
+def _objects(runtime: Runtime, location: str) -> Iterator[tuple[str, int, datetime]]:
+    """(path, size, last modified) of every object under a table location: s3:// or file://."""
+    parts = urlsplit(location)
+    if parts.scheme in {"s3", "s3a"}:
+        pages = runtime.aws.s3.get_paginator("list_objects_v2").paginate(
+            Bucket=parts.netloc, Prefix=parts.path.lstrip("/").rstrip("/") + "/"
+        )
+        for page in pages:
+            for obj in page.get("Contents", []):
+                yield f"{parts.scheme}://{parts.netloc}/{obj['Key']}", obj["Size"], obj["LastModified"]
+        return
+    root = Path(parts.path if parts.scheme == "file" else location)
+    for directory, _, names in os.walk(root):
+        for name in names:
+            path = Path(directory) / name
+            stat = path.stat()
+            yield f"file://{path}", stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC)
+
+
+def _delete(runtime: Runtime, path: str) -> None:
+    parts = urlsplit(path)
+    if parts.scheme in {"s3", "s3a"}:  # by key: a folder marker is an object too
+        runtime.aws.s3.delete_object(Bucket=parts.netloc, Key=parts.path.lstrip("/"))
+    else:
+        Path(parts.path).unlink(missing_ok=True)
+
+
+def set_legal_hold(runtime: Runtime, identifier: str, hold: bool) -> ArchivePurge:
+    """Set or clear the table's legal hold (a table property; in AWS the bucket's Object Lock backs it)."""
+    table = runtime.catalog().load_table(identifier)
+    with table.transaction() as tx:
+        tx.set_properties({iceberg.LEGAL_HOLD_PROPERTY: str(hold).lower()})
+    return ArchivePurge(iceberg_table=identifier, outcome=PurgeOutcome.HOLD_SET if hold else PurgeOutcome.HOLD_CLEARED)
+
+
+def delete_namespace(runtime: Runtime, namespace: str) -> list[ArchivePurge]:
+    """Drop every table of an archive namespace with its files, then the namespace (seed 001's
+    delete_iceberg_db). Refused, with nothing dropped, when any table in it is under legal hold.
+    """
+    catalog = runtime.catalog()
+    identifiers = [".".join(t) for t in catalog.list_tables(namespace)]
+    held = [i for i in identifiers if under_legal_hold(catalog.load_table(i))]
+    if held:
+        raise LegalHoldError(f"namespace {namespace} holds tables under legal hold: {', '.join(held)}; nothing dropped")
+    results = []
+    for identifier in identifiers:
+        table = catalog.load_table(identifier)
+        rows = _count(table, None)
+        files, nbytes = _drop(runtime, catalog, table, identifier)
+        results.append(
+            ArchivePurge(
+                iceberg_table=identifier,
+                outcome=PurgeOutcome.DROPPED,
+                reason=f"namespace {namespace} deleted",
+                rows_removed=rows,
+                files_removed=files,
+                bytes_removed=nbytes,
+            )
+        )
+    catalog.drop_namespace(namespace)
+    return results
