@@ -15,17 +15,20 @@ from botocore.exceptions import ClientError
 
 from archive_io.aws.connections import UnknownConnectionError
 from archive_io.aws.locks import TableLockedError
+from archive_io.aws.purges import PurgeNotFoundError
 from archive_io.aws.reports import PRESIGNED_SECONDS
 from archive_io.aws.runs import RunNotFoundError, now
 from archive_io.contracts import ArchivalRequest, ConnectionInfo, ConnectionRequest, RunAccepted, RunStatus
 from archive_io.contracts.connections import ConnectionTestRequest
 from archive_io.contracts.onboarding import Onboarding
+from archive_io.contracts.purges import ArchivePurgeRequest, LegalHoldRequest
 from archive_io.runtime import Runtime
 from archive_io.settings import get_settings
 from archive_io.tables.archival import IdempotencyConflictError, start_archival
 from archive_io.tables.connection_check import check_connection
 from archive_io.tables.errors import RequestError
 from archive_io.tables.onboarding import discover, store_onboarding
+from archive_io.tables.retention import change_legal_hold, start_retention_purge
 
 logger = Logger(service="archive-io-api")
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -88,6 +91,11 @@ def _unknown_run(exc: RunNotFoundError) -> Response[Any]:
     return _problem(404, f"run {exc} does not exist")
 
 
+@app.exception_handler(PurgeNotFoundError)
+def _unknown_purge(exc: PurgeNotFoundError) -> Response[Any]:
+    return _problem(404, f"no purge {exc}")
+
+
 @app.exception_handler(Exception)
 def _internal(exc: Exception) -> Response[Any]:
     if isinstance(exc, ServiceError):  # NotFoundError and friends: their own status and message
@@ -129,6 +137,38 @@ def get_run(run_id: RunId) -> dict[str, Any]:
             view["error"] = view["error"] or execution.get("error")
             view["cause"] = view["cause"] or execution.get("cause")
     return view
+
+
+@app.post("/runs/<run_id>/purge-stop")
+def post_purge_stop(run_id: RunId) -> Response[dict[str, str]]:
+    runtime().runs.set_purge_stop(run_id)
+    logger.info("source purge stop requested", extra={"run_id": run_id})
+    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body={"run_id": run_id})
+
+
+@app.post("/purge")
+def post_purge(request: Annotated[ArchivePurgeRequest, Body()]) -> Response[dict[str, str]]:
+    record = start_retention_purge(runtime(), request)
+    logger.info("retention purge started", extra={"purge_id": record.purge_id, "by": request.requested_by})
+    body = {"purge_id": record.purge_id, "status_url": f"/purges/{record.purge_id}"}
+    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+@app.get("/purges/<purge_id>")
+def get_purge(purge_id: Annotated[str, Path(pattern=r"^[a-z]+-[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$")]) -> dict[str, Any]:
+    rt = runtime()
+    record = rt.purges.get(purge_id)
+    view = record.model_dump(mode="json")
+    if record.execution_arn:
+        view["status"] = rt.aws.stepfunctions.describe_execution(executionArn=record.execution_arn)["status"]
+    return view
+
+
+@app.post("/legal-holds")
+def post_legal_hold(request: Annotated[LegalHoldRequest, Body()]) -> dict[str, Any]:
+    record = change_legal_hold(runtime(), request)
+    logger.info("legal hold changed", extra={"table": request.iceberg_table, "hold": request.hold})
+    return record.model_dump(mode="json")
 
 
 @app.get("/reports/<run_id>")

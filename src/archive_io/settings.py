@@ -25,6 +25,7 @@ REPORTS_BUCKET = "ARCHIVE_IO_REPORTS_BUCKET"
 CONFIG_BUCKET = "ARCHIVE_IO_CONFIG_BUCKET"
 NOTIFICATIONS_TOPIC_ARN = "ARCHIVE_IO_NOTIFICATIONS_TOPIC_ARN"
 ARCHIVAL_FLOW_ARN = "ARCHIVE_IO_ARCHIVAL_FLOW_ARN"
+PURGE_FLOW_ARN = "ARCHIVE_IO_PURGE_FLOW_ARN"
 CONNECTION_SECRET_PREFIX = "ARCHIVE_IO_CONNECTION_SECRET_PREFIX"  # noqa: S105 (a variable name)
 
 _KEYS = {
@@ -39,6 +40,7 @@ _KEYS = {
     "config_bucket": CONFIG_BUCKET,
     "notifications_topic_arn": NOTIFICATIONS_TOPIC_ARN,
     "archival_flow_arn": ARCHIVAL_FLOW_ARN,
+    "purge_flow_arn": PURGE_FLOW_ARN,
     "connection_secret_prefix": CONNECTION_SECRET_PREFIX,
 }
 
@@ -62,6 +64,7 @@ class Settings(BaseModel):
     config_bucket: str
     notifications_topic_arn: str
     archival_flow_arn: str
+    purge_flow_arn: str
     connection_secret_prefix: str
     endpoint_url: str | None = None
     catalog_name: str = ICEBERG_CATALOG

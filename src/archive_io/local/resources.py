@@ -25,7 +25,10 @@ _TRUST = """{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action"
 
 def local_settings(names: ResourceNames, region: str, endpoint_url: str | None) -> Settings:
     """The settings of an emulated environment (moto's account), as Terraform would set them."""
-    arn = f"arn:aws:states:{region}:{ACCOUNT_ID}:stateMachine:{names.state_machine('archival_flow')}"
+
+    def flow_arn(flow: str) -> str:
+        return f"arn:aws:states:{region}:{ACCOUNT_ID}:stateMachine:{names.state_machine(flow)}"
+
     return Settings(
         env=names.env,
         region=region,
@@ -37,7 +40,8 @@ def local_settings(names: ResourceNames, region: str, endpoint_url: str | None) 
         reports_bucket=names.reports_bucket,
         config_bucket=names.config_bucket,
         notifications_topic_arn=f"arn:aws:sns:{region}:{ACCOUNT_ID}:{names.notifications_topic}",
-        archival_flow_arn=arn,
+        archival_flow_arn=flow_arn("archival_flow"),
+        purge_flow_arn=flow_arn("purge_flow"),
         connection_secret_prefix=names.connection_secret_prefix,
     )
 
@@ -124,6 +128,18 @@ def provision(aws: AwsClients, names: ResourceNames, router: TaskRouter) -> None
                 "purge_table_job_name": names.glue_job("purge_table"),
                 "report_function_arn": function_arns["report"],
                 "runs_table_name": settings.runs_table,
+                "notifications_topic_arn": settings.notifications_topic_arn,
+            },
+        ),
+    )
+    aws.stepfunctions.create_state_machine(
+        name=names.state_machine("purge_flow"),
+        roleArn=role_arn,
+        definition=flows.render(
+            "purge_flow",
+            {
+                "table_concurrency": TABLE_CONCURRENCY,
+                "purge_archive_job_name": names.glue_job("purge_archive"),
                 "notifications_topic_arn": settings.notifications_topic_arn,
             },
         ),

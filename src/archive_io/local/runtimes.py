@@ -21,7 +21,7 @@ GlueMain = Callable[[list[str]], None]
 
 #: Lambda folders under lambdas/ and Glue scripts under glue_jobs/ the platform runs.
 LAMBDAS = ("api", "report")
-GLUE_JOBS = ("archive_table", "validate_table", "purge_table")
+GLUE_JOBS = ("archive_table", "validate_table", "purge_table", "purge_archive")
 
 
 def _load(path: Path, module_name: str) -> ModuleType:

@@ -9,8 +9,10 @@ A table under legal hold (`archive-io.legal-hold` = true) is refused, whoever as
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -18,12 +20,20 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from pyiceberg.catalog import Catalog
+from pyiceberg.exceptions import NoSuchTableError
 from pyiceberg.expressions import LessThan
 from pyiceberg.table import Table
 
-from archive_io.contracts.purges import ArchivePurge, PurgeOutcome
+from archive_io.contracts.purges import (
+    ArchivePurge,
+    ArchivePurgeRequest,
+    LegalHoldRequest,
+    PurgeOutcome,
+    PurgeRecord,
+)
 from archive_io.runtime import Runtime
 from archive_io.tables import iceberg
+from archive_io.tables.errors import RequestError
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +114,67 @@ def purge_expired(
             "bytes_removed": nbytes,
         }
     )
+
+
+def _purge_id(kind: str) -> str:
+    return f"{kind}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+
+
+def start_retention_purge(runtime: Runtime, request: ArchivePurgeRequest) -> PurgeRecord:
+    """Record the purge request and start the purge flow over its tables (every archive table by default)."""
+    known = archive_tables(runtime.catalog())
+    tables = request.iceberg_tables if request.iceberg_tables is not None else known
+    if unknown := [t for t in tables if t not in known]:
+        raise RequestError(f"iceberg_tables: not tables of the archive: {', '.join(unknown)}")
+    record = PurgeRecord(
+        purge_id=_purge_id("purge"),
+        kind="retention",
+        requested_by=request.requested_by,
+        requested_by_email=request.requested_by_email,
+        requested_at=datetime.now(UTC),
+    )
+    runtime.purges.create(record)
+    flow_input = {"purge_id": record.purge_id, "tables": tables, "dry_run": request.dry_run}
+    execution = runtime.aws.stepfunctions.start_execution(
+        stateMachineArn=runtime.settings.purge_flow_arn, name=record.purge_id, input=json.dumps(flow_input)
+    )["executionArn"]
+    runtime.purges.set_execution(record.purge_id, execution)
+    return record.model_copy(update={"execution_arn": execution})
+
+
+def change_legal_hold(runtime: Runtime, request: LegalHoldRequest) -> PurgeRecord:
+    """Set or clear a table's legal hold, and record who did and why."""
+    try:
+        result = set_legal_hold(runtime, request.iceberg_table, request.hold)
+    except NoSuchTableError:
+        raise RequestError(f"iceberg_table: the archive has no table {request.iceberg_table!r}") from None
+    record = PurgeRecord(
+        purge_id=_purge_id("hold"),
+        kind="legal-hold",
+        requested_by=request.requested_by,
+        requested_by_email=request.requested_by_email,
+        requested_at=datetime.now(UTC),
+        tables={request.iceberg_table: result.model_copy(update={"reason": request.reason})},
+    )
+    runtime.purges.create(record)
+    return record
+
+
+def purge_archive_task(runtime: Runtime, purge_id: str, identifier: str, *, dry_run: bool) -> ArchivePurge:
+    """The purge flow's task for one table: purge it and record what was removed, refusals included."""
+    result = purge_expired(runtime, identifier, dry_run=dry_run)
+    runtime.purges.put_table(purge_id, result)
+    logger.info("retention purge of %s: %s", identifier, result.model_dump_json())
+    return result
+
+
+def archive_tables(catalog: Catalog) -> list[str]:
+    """Every table of the archive: the tables of the `archive_*` namespaces."""
+    tables = []
+    for namespace, *_ in catalog.list_namespaces():
+        if namespace.startswith("archive_"):
+            tables += [".".join(t) for t in catalog.list_tables(namespace)]
+    return sorted(tables)
 
 
 def _count(table: Table, row_filter: Any) -> int:
