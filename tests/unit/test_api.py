@@ -97,7 +97,8 @@ def test_post_archive_starts_one_execution_named_by_the_run(aws: dict[str, Any])
     (execution,) = aws["sfn"].list_executions(stateMachineArn=FLOW_ARN)["executions"]
     assert execution["name"] == run_id
     flow_input = json.loads(aws["sfn"].describe_execution(executionArn=execution["executionArn"])["input"])
-    assert flow_input == {"run_id": run_id, "tables": [{"table_name": t} for t in ("products", "leads", "customers")]}
+    tables = [{"table_name": t, "purge": False} for t in ("products", "leads", "customers")]
+    assert flow_input == {"run_id": run_id, "tables": tables}
 
     status, run = call("GET", f"/runs/{run_id}")
     assert status == 200

@@ -114,3 +114,21 @@ def test_retention_date_is_counted_in_utc_years(created: str, years: int, until:
         run_id="run-x", status=RunStatus.RUNNING, request=request, created_at=moment, updated_at=moment, tables={}
     )
     assert record.retention_until == date.fromisoformat(until)
+
+
+def test_source_purge_is_opt_in_and_a_table_entry_overrides_the_request() -> None:
+    body = payload("archival_input_payload.json")
+    request = ArchivalRequest.model_validate(body)
+    assert not any(request.purges(t.table_name) for t in request.source_table)
+    tables = [dict(t) for t in body["source_table"]]
+    tables[0]["purge_source"] = False
+    request = ArchivalRequest.model_validate(body | {"purge_source": True, "source_table": tables})
+    assert [request.purges(t.table_name) for t in request.source_table] == [False, True, True]
+    assert request.purge.chunk_rows == 1000
+    assert not request.purge.dry_run
+
+
+def test_purge_options_are_checked() -> None:
+    with pytest.raises(ValidationError) as exc:
+        ArchivalRequest.model_validate(payload("archival_input_payload.json") | {"purge": {"chunk_rows": 0}})
+    assert fields_of(exc) == {"purge.chunk_rows"}
