@@ -18,6 +18,7 @@ class OnboardedTable(BaseModel):
     name: Name
     date_column: ColumnName = Field(description="Rows whose value here is older than archive_after_days are due.")
     archive_after_days: int = Field(ge=1, le=36500)
+    purge_source: bool = Field(default=False, description="Delete the archived rows from the source once validated.")
 
 
 class Onboarding(BaseModel):

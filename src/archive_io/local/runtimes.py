@@ -20,7 +20,7 @@ LambdaHandler = Callable[[dict[str, Any], Any], Any]
 GlueMain = Callable[[list[str]], None]
 
 #: Lambda folders under lambdas/ and Glue scripts under glue_jobs/ the platform runs.
-LAMBDAS = ("api", "report")
+LAMBDAS = ("api", "report", "schedule_fallback")
 GLUE_JOBS = ("archive_table", "validate_table", "purge_table", "purge_archive")
 
 
