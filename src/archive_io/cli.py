@@ -124,6 +124,45 @@ def validate(
         raise typer.Exit(1)
 
 
+@app.command("delete-namespace")
+def delete_namespace_command(
+    namespace: Annotated[str, typer.Argument(help="The archive namespace, e.g. archive_sales_public.")],
+    requested_by: Annotated[str, typer.Option(help="Who asks (recorded in the purges table).")],
+    requested_by_email: Annotated[str, typer.Option(help="Their email (recorded).")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    state_dir: StateDir = DEFAULT_STATE_DIR,
+) -> None:
+    """Drop every table of an archive namespace with its files, then the namespace.
+
+    Refused, with nothing dropped, when any table in it is under legal hold. Exits 0 when deleted,
+    1 when refused, 2 on bad input.
+    """
+    _quiet_logs("WARNING")
+    from archive_io.local.platform import served_settings
+    from archive_io.runtime import Runtime
+    from archive_io.settings import Settings, SettingsError
+    from archive_io.tables.errors import RequestError
+    from archive_io.tables.retention import LegalHoldError, delete_archive_namespace
+
+    local = served_settings(state_dir.resolve())
+    if local is not None:
+        os.environ.update(local)
+    if not yes:
+        typer.confirm(f"Drop every table of {namespace} and delete their files?", abort=True)
+    try:
+        runtime = Runtime(Settings.from_mapping(os.environ))
+        record = delete_archive_namespace(runtime, namespace, requested_by, requested_by_email)
+    except (RequestError, SettingsError) as exc:
+        console.print(f"[red]{exc}")
+        raise typer.Exit(2) from None
+    except LegalHoldError as exc:
+        console.print(f"[red]refused: {exc}")
+        raise typer.Exit(1) from None
+    for name, result in record.tables.items():
+        console.print(f"dropped {name}: {result.rows_removed:,} rows, {result.files_removed} files")
+    console.print(f"namespace {namespace} deleted (purge {record.purge_id})")
+
+
 def _print_validation(table: str, iceberg: str, validation: Any) -> None:
     style = "green" if validation.verdict == "PASSED" else "red"
     console.print(f"{table} -> {iceberg}: [bold {style}]{validation.verdict}[/]")

@@ -174,3 +174,30 @@ def test_the_api_refuses_unknown_tables_by_name(served: Served) -> None:
     )
     assert response.status_code == 400
     assert "archive_nowhere.nothing" in response.json()["message"]
+
+
+def test_delete_namespace_from_the_command_line_is_refused_under_hold_and_recorded(
+    served: Served, ledger: Runtime
+) -> None:
+    import subprocess
+    import sys
+
+    def delete() -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "archive_io", "delete-namespace", NAMESPACE, "--yes"]
+        command += ["--requested-by", "dba", "--requested-by-email", "dba@example.com"]
+        command += ["--state-dir", str(served.state_dir)]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+    set_legal_hold(ledger, ICEBERG, True)
+    refused = delete()
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "under legal hold" in " ".join(refused.stdout.split())
+    assert ledger.catalog().table_exists(ICEBERG)
+    set_legal_hold(ledger, ICEBERG, False)
+    deleted = delete()
+    assert deleted.returncode == 0, deleted.stdout + deleted.stderr
+    assert f"namespace {NAMESPACE} deleted" in " ".join(deleted.stdout.split())
+    assert not ledger.catalog().namespace_exists(NAMESPACE)
+    purge_id = " ".join(deleted.stdout.split()).rsplit("(purge ", 1)[1].split(")")[0]
+    record = ledger.purges.get(purge_id)
+    assert (record.kind, record.requested_by, record.tables[ICEBERG].rows_removed) == ("namespace-delete", "dba", 100)

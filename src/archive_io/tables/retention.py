@@ -160,6 +160,30 @@ def change_legal_hold(runtime: Runtime, request: LegalHoldRequest) -> PurgeRecor
     return record
 
 
+def delete_archive_namespace(runtime: Runtime, namespace: str, requested_by: str, email: str) -> PurgeRecord:
+    """`delete_namespace`, refusals and all, recorded in the purges table with who asked."""
+    if not namespace.startswith("archive_"):
+        raise RequestError(f"namespace: {namespace!r} is not an archive namespace (archive_<database>_<schema>)")
+    if not runtime.catalog().namespace_exists(namespace):
+        raise RequestError(f"namespace: the archive catalog has no namespace {namespace!r}")
+    record = PurgeRecord(
+        purge_id=_purge_id("namespace"),
+        kind="namespace-delete",
+        requested_by=requested_by,
+        requested_by_email=email,
+        requested_at=datetime.now(UTC),
+    )
+    try:
+        results = delete_namespace(runtime, namespace)
+    except LegalHoldError as exc:
+        refused = ArchivePurge(iceberg_table=namespace, outcome=PurgeOutcome.REFUSED, reason=str(exc))
+        runtime.purges.create(record.model_copy(update={"tables": {namespace: refused}}))
+        raise
+    record = record.model_copy(update={"tables": {r.iceberg_table: r for r in results}})
+    runtime.purges.create(record)
+    return record
+
+
 def purge_archive_task(runtime: Runtime, purge_id: str, identifier: str, *, dry_run: bool) -> ArchivePurge:
     """The purge flow's task for one table: purge it and record what was removed, refusals included."""
     result = purge_expired(runtime, identifier, dry_run=dry_run)
