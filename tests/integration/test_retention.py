@@ -10,6 +10,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from botocore.exceptions import ClientError
 
 from archive_io.contracts.purges import PurgeOutcome
 from archive_io.runtime import Runtime
@@ -110,8 +111,18 @@ def test_when_every_row_has_expired_the_table_and_its_files_are_gone(ledger: Run
 
 
 def test_legal_hold_blocks_the_purge_and_the_namespace_delete(ledger: Runtime) -> None:
-    assert set_legal_hold(ledger, ICEBERG, True).outcome == PurgeOutcome.HOLD_SET
-    before = objects(ledger)  # (setting the hold wrote one more metadata file)
+    held = set_legal_hold(ledger, ICEBERG, True)
+    assert held.outcome == PurgeOutcome.HOLD_SET
+    before = objects(ledger)  # (setting the hold wrote one more metadata file, held too)
+    assert held.objects_held == len(before)
+    # S3 Object Lock enforces the hold itself: a held object version cannot be deleted
+    data_key = next(k for k in before if "/data/" in k)
+    s3 = ledger.aws.s3
+    bucket = ledger.settings.warehouse_bucket
+    version = s3.head_object(Bucket=bucket, Key=data_key)["VersionId"]
+    with pytest.raises(ClientError, match="AccessDenied"):
+        s3.delete_object(Bucket=bucket, Key=data_key, VersionId=version)
+    assert s3.get_object_legal_hold(Bucket=bucket, Key=data_key)["LegalHold"]["Status"] == "ON"
     refused = purge_expired(ledger, ICEBERG, now=NOW + timedelta(days=7 * 366), min_file_age=timedelta(0))
     assert refused.outcome == PurgeOutcome.REFUSED
     assert "legal hold" in (refused.reason or "")
@@ -121,6 +132,7 @@ def test_legal_hold_blocks_the_purge_and_the_namespace_delete(ledger: Runtime) -
     assert len(ids(ledger)) == 100
 
     assert set_legal_hold(ledger, ICEBERG, False).outcome == PurgeOutcome.HOLD_CLEARED
+    assert s3.get_object_legal_hold(Bucket=bucket, Key=data_key)["LegalHold"]["Status"] == "OFF"
     (dropped,) = delete_namespace(ledger, NAMESPACE)
     assert (dropped.outcome, dropped.rows_removed) == (PurgeOutcome.DROPPED, 100)
     assert not ledger.catalog().namespace_exists(NAMESPACE)

@@ -66,6 +66,7 @@ class ArchivePurge(BaseModel):
     snapshots_expired: int = 0
     files_removed: int = 0
     bytes_removed: int = 0
+    objects_held: int = Field(default=0, description="S3 objects whose Object Lock legal hold was set or cleared")
 
 
 class PurgeRecord(BaseModel):

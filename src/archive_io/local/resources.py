@@ -60,7 +60,9 @@ def create_buckets(aws: AwsClients) -> None:
         {} if settings.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": settings.region}}
     )
     for bucket in (settings.warehouse_bucket, settings.reports_bucket, settings.config_bucket):
-        aws.s3.create_bucket(Bucket=bucket, **location)  # type: ignore[arg-type]
+        # the warehouse has S3 Object Lock, as in AWS: a legal hold is enforced by S3 itself
+        lock = {"ObjectLockEnabledForBucket": True} if bucket == settings.warehouse_bucket else {}
+        aws.s3.create_bucket(Bucket=bucket, **location, **lock)  # type: ignore[arg-type]
 
 
 def create_tables(aws: AwsClients) -> None:

@@ -31,6 +31,7 @@ from archive_io.contracts import (
 from archive_io.runtime import Runtime
 from archive_io.tables import iceberg
 from archive_io.tables.errors import RequestError
+from archive_io.tables.retention import apply_object_holds
 from archive_io.tables.sources import Column, Source, SourceOpener, arrow_schema, open_source, validated
 from archive_io.tables.sql import build_select, resolve_column
 from archive_io.tables.validation import (
@@ -276,6 +277,8 @@ def archive_table(runtime: Runtime, run_id: str, table_name: str, opener: Source
                     runtime.reports.put_profile(
                         run_id, table_name, ExtractionProfile(profile, key, source_read, seconds).to_json()
                     )
+            if table.properties.get(iceberg.LEGAL_HOLD_PROPERTY) == "true":
+                apply_object_holds(runtime, table.location(), True)  # this run's files are held too
     except Exception as exc:
         runtime.runs.put_table(
             run_id, planned.model_copy(update={"status": TableStatus.FAILED, "error": _describe(exc)})

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+from botocore.exceptions import ClientError
 from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import NoSuchTableError
 from pyiceberg.expressions import LessThan
@@ -278,11 +279,42 @@ def _delete(runtime: Runtime, path: str) -> None:
 
 
 def set_legal_hold(runtime: Runtime, identifier: str, hold: bool) -> ArchivePurge:
-    """Set or clear the table's legal hold (a table property; in AWS the bucket's Object Lock backs it)."""
+    """Set or clear the table's legal hold: its property, which every purge here obeys, and, where
+    the bucket has S3 Object Lock (as in AWS), each object's legal hold, which S3 itself enforces.
+    """
     table = runtime.catalog().load_table(identifier)
     with table.transaction() as tx:
         tx.set_properties({iceberg.LEGAL_HOLD_PROPERTY: str(hold).lower()})
-    return ArchivePurge(iceberg_table=identifier, outcome=PurgeOutcome.HOLD_SET if hold else PurgeOutcome.HOLD_CLEARED)
+    held = apply_object_holds(runtime, table.location(), hold)
+    return ArchivePurge(
+        iceberg_table=identifier,
+        outcome=PurgeOutcome.HOLD_SET if hold else PurgeOutcome.HOLD_CLEARED,
+        objects_held=held,
+    )
+
+
+def apply_object_holds(runtime: Runtime, location: str, hold: bool) -> int:
+    """Set (or clear) the S3 Object Lock legal hold of every object under a table location.
+
+    Nothing where the location is not in a bucket with Object Lock (a file warehouse, a bucket
+    without it); the count of objects changed otherwise.
+    """
+    parts = urlsplit(location)
+    if parts.scheme not in {"s3", "s3a"}:
+        return 0
+    s3 = runtime.aws.s3
+    try:
+        s3.get_object_lock_configuration(Bucket=parts.netloc)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ObjectLockConfigurationNotFoundError":
+            return 0
+        raise
+    changed = 0
+    for path, _, _ in _objects(runtime, location):
+        key = urlsplit(path).path.lstrip("/")
+        s3.put_object_legal_hold(Bucket=parts.netloc, Key=key, LegalHold={"Status": "ON" if hold else "OFF"})
+        changed += 1
+    return changed
 
 
 def delete_namespace(runtime: Runtime, namespace: str) -> list[ArchivePurge]:
