@@ -39,7 +39,7 @@ def test_purge_flow_placeholders_are_the_ones_the_platform_fills() -> None:
         "purge_archive_job_name",
         "notifications_topic_arn",
     }
-    text = flows.render("purge_flow", {p: "x" for p in flows.placeholders("purge_flow")} | {"table_concurrency": 2})
+    text = flows.render("purge_flow", dict.fromkeys(flows.placeholders("purge_flow"), "x") | {"table_concurrency": 2})
     definition = json.loads(text)
     task = definition["States"]["PurgeTables"]["ItemProcessor"]["States"]["PurgeArchive"]
     assert task["Parameters"]["JobName"] == "x"
@@ -47,7 +47,7 @@ def test_purge_flow_placeholders_are_the_ones_the_platform_fills() -> None:
 
 
 def test_the_purge_step_runs_only_when_asked() -> None:
-    values: dict[str, str | int] = {p: "x" for p in flows.placeholders("archival_flow")} | {"table_concurrency": 1}
+    values: dict[str, str | int] = dict.fromkeys(flows.placeholders("archival_flow"), "x") | {"table_concurrency": 1}
     states = json.loads(flows.render("archival_flow", values))["States"]["ArchiveTables"]["ItemProcessor"]["States"]
     assert states["ValidateTable"]["Next"] == "PurgeRequested"
     choice = states["PurgeRequested"]
