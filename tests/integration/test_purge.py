@@ -205,3 +205,25 @@ def test_the_stop_flag_stops_after_a_chunk_and_a_rerun_goes_on(
     done = purge_table(runtime, run_id, "items").purge
     assert done is not None
     assert (done.status, done.chunks, done.rows_deleted, done.rows_absent) == (PurgeStatus.DONE, 4, 200, 0)
+
+
+def test_the_demo_sqlite_source_is_purged_through_python_hashes(served: Served, tmp_path: Any) -> None:
+    """SQLite has no md5: rows are locked by BEGIN IMMEDIATE and hashed in Python, with the same result."""
+    import sqlite3
+
+    from archive_io.local.demo import create_demo_database, load_payload
+
+    database = create_demo_database(tmp_path / "demo.db", 120)
+    client = served.client
+    assert client.post("/connections", {"name": "sqlite_purge", "url": f"sqlite:///{database}"}).status_code == 201
+    body = load_payload() | {"glue_connection": "sqlite_purge", "source_database": "purgedemo", "purge_source": True}
+    accepted = client.post("/archive", body)
+    assert accepted.status_code == 202, accepted.text
+    run = client.wait_for_run(accepted.json()["run_id"], timeout=300)
+    assert run["status"] == "SUCCEEDED", run
+    with sqlite3.connect(database) as conn:
+        left = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("products", "leads", "customers")}
+    for name, table in run["tables"].items():
+        assert table["purge"]["status"] == "DONE"
+        assert table["purge"]["rows_deleted"] == table["rows_archived"] > 0
+        assert left[name] == 120 - table["rows_archived"]
