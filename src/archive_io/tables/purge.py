@@ -108,6 +108,38 @@ class KeyedWriter:
         self.execute(self.delete_statement(len(keys)), [value for key in keys for value in key])
 
 
+class DbApiWriter(KeyedWriter):
+    """A KeyedWriter over a DB-API connection that is this writer's alone while it runs."""
+
+    def __init__(
+        self,
+        conn: Any,
+        checksum: ChecksumSql,
+        schema: str,
+        table: str,
+        columns: Sequence[Column],
+        *,
+        key: Sequence[str],
+    ) -> None:
+        super().__init__(checksum, schema, table, columns, key)
+        self._conn = conn
+
+    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        with self._conn.cursor() as cursor:
+            cursor.execute(sql, tuple(params))
+            return list(cursor.fetchall())
+
+    def execute(self, sql: str, params: Sequence[Any]) -> None:
+        with self._conn.cursor() as cursor:
+            cursor.execute(sql, tuple(params))
+
+    def commit(self) -> None:
+        self._conn.commit()
+
+    def rollback(self) -> None:
+        self._conn.rollback()
+
+
 def purge_table(
     runtime: Runtime,
     run_id: str,

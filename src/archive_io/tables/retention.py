@@ -117,8 +117,14 @@ def purge_expired(
     )
 
 
-def _purge_id(kind: str) -> str:
-    return f"{kind}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+def _new_record(prefix: str, kind: str, requested_by: str, email: str) -> PurgeRecord:
+    return PurgeRecord(
+        purge_id=f"{prefix}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}",
+        kind=kind,
+        requested_by=requested_by,
+        requested_by_email=email,
+        requested_at=datetime.now(UTC),
+    )
 
 
 def start_retention_purge(runtime: Runtime, request: ArchivePurgeRequest) -> PurgeRecord:
@@ -127,13 +133,7 @@ def start_retention_purge(runtime: Runtime, request: ArchivePurgeRequest) -> Pur
     tables = request.iceberg_tables if request.iceberg_tables is not None else known
     if unknown := [t for t in tables if t not in known]:
         raise RequestError(f"iceberg_tables: not tables of the archive: {', '.join(unknown)}")
-    record = PurgeRecord(
-        purge_id=_purge_id("purge"),
-        kind="retention",
-        requested_by=request.requested_by,
-        requested_by_email=request.requested_by_email,
-        requested_at=datetime.now(UTC),
-    )
+    record = _new_record("purge", "retention", request.requested_by, request.requested_by_email)
     runtime.purges.create(record)
     flow_input = {"purge_id": record.purge_id, "tables": tables, "dry_run": request.dry_run}
     execution = runtime.aws.stepfunctions.start_execution(
@@ -149,13 +149,9 @@ def change_legal_hold(runtime: Runtime, request: LegalHoldRequest) -> PurgeRecor
         result = set_legal_hold(runtime, request.iceberg_table, request.hold)
     except NoSuchTableError:
         raise RequestError(f"iceberg_table: the archive has no table {request.iceberg_table!r}") from None
-    record = PurgeRecord(
-        purge_id=_purge_id("hold"),
-        kind="legal-hold",
-        requested_by=request.requested_by,
-        requested_by_email=request.requested_by_email,
-        requested_at=datetime.now(UTC),
-        tables={request.iceberg_table: result.model_copy(update={"reason": request.reason})},
+    record = _new_record("hold", "legal-hold", request.requested_by, request.requested_by_email)
+    record = record.model_copy(
+        update={"tables": {request.iceberg_table: result.model_copy(update={"reason": request.reason})}}
     )
     runtime.purges.create(record)
     return record
@@ -167,13 +163,7 @@ def delete_archive_namespace(runtime: Runtime, namespace: str, requested_by: str
         raise RequestError(f"namespace: {namespace!r} is not an archive namespace (archive_<database>_<schema>)")
     if not runtime.catalog().namespace_exists(namespace):
         raise RequestError(f"namespace: the archive catalog has no namespace {namespace!r}")
-    record = PurgeRecord(
-        purge_id=_purge_id("namespace"),
-        kind="namespace-delete",
-        requested_by=requested_by,
-        requested_by_email=email,
-        requested_at=datetime.now(UTC),
-    )
+    record = _new_record("namespace", "namespace-delete", requested_by, email)
     try:
         results = delete_namespace(runtime, namespace)
     except LegalHoldError as exc:

@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from archive_io.tables.checksum import MysqlChecksum
 from archive_io.tables.errors import SourceUnavailableError, UnknownTableError, UnsupportedTypeError
-from archive_io.tables.purge import KeyedWriter
+from archive_io.tables.purge import DbApiWriter, KeyedWriter
 from archive_io.tables.sources import Column, arrow_schema, cast_batches, extraction_sql, validated
 from archive_io.tables.validation import Side, SqlSide
 
@@ -202,31 +202,15 @@ class MysqlSource:
         self._conn.close()
 
 
-class _MysqlWriter(KeyedWriter):
+class _MysqlWriter(DbApiWriter):
     def __init__(self, conn: Any, schema: str, table: str, columns: Sequence[Column], key: Sequence[str]) -> None:
-        super().__init__(MysqlChecksum(), schema, table, columns, key)
-        self._conn = conn
+        super().__init__(conn, MysqlChecksum(), schema, table, columns, key=key)
 
     def marker(self, index: int) -> str:
         return "%s"
 
     def begin(self) -> None:
         self._conn.begin()  # the connection autocommits otherwise: FOR UPDATE locks need a transaction
-
-    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        with self._conn.cursor() as cursor:
-            cursor.execute(sql, tuple(params))
-            return list(cursor.fetchall())
-
-    def execute(self, sql: str, params: Sequence[Any]) -> None:
-        with self._conn.cursor() as cursor:
-            cursor.execute(sql, tuple(params))
-
-    def commit(self) -> None:
-        self._conn.commit()
-
-    def rollback(self) -> None:
-        self._conn.rollback()
 
 
 def _has_connectorx() -> bool:

@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from archive_io.tables.checksum import PostgresChecksum
 from archive_io.tables.errors import SourceUnavailableError, UnknownTableError, UnsupportedTypeError
-from archive_io.tables.purge import KeyedWriter
+from archive_io.tables.purge import DbApiWriter, KeyedWriter
 from archive_io.tables.sources import Column, arrow_schema, cast_batches, extraction_sql, validated
 from archive_io.tables.validation import Side, SqlSide
 
@@ -207,31 +207,15 @@ class PostgresSource:
             connection.close()
 
 
-class _PostgresWriter(KeyedWriter):
+class _PostgresWriter(DbApiWriter):
     def __init__(self, conn: Any, schema: str, table: str, columns: Sequence[Column], key: Sequence[str]) -> None:
-        super().__init__(PostgresChecksum(), schema, table, columns, key)
-        self._conn = conn
+        super().__init__(conn, PostgresChecksum(), schema, table, columns, key=key)
 
     def marker(self, index: int) -> str:
         return f"${index + 1}"
 
     def begin(self) -> None:
         self._conn.commit()  # statements run in a transaction that begins with the first (READ COMMITTED)
-
-    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        with self._conn.cursor() as cursor:
-            cursor.execute(sql, tuple(params))
-            return list(cursor.fetchall())
-
-    def execute(self, sql: str, params: Sequence[Any]) -> None:
-        with self._conn.cursor() as cursor:
-            cursor.execute(sql, tuple(params))
-
-    def commit(self) -> None:
-        self._conn.commit()
-
-    def rollback(self) -> None:
-        self._conn.rollback()
 
 
 _MAX_PARTS = 4
