@@ -15,6 +15,8 @@ from archive_io.contracts.runs import (
     Checksum,
     ColumnComparison,
     DifferenceKind,
+    PurgeResult,
+    PurgeStatus,
     RowDifference,
     SchemaDifference,
     ValueDifference,
@@ -39,10 +41,18 @@ LONG_MEMO = "Refund <b>&amp; credit</b> for Zürich order, customer 東京 branc
 NEW_MEMO = "Refund & credit for Zurich order, trailing space "
 
 
-def request(tables: list[dict[str, str]] | None = None, *, legal_hold: bool = False) -> ArchivalRequest:
-    """payloads/archival_input_payload.json, with other tables or a legal hold."""
-    body = payload("archival_input_payload.json") | {"legal_hold": legal_hold}
+def request(
+    tables: list[dict[str, object]] | None = None, *, legal_hold: bool = False, **fields: object
+) -> ArchivalRequest:
+    """payloads/archival_input_payload.json, with other tables, a legal hold or other fields (a purge's)."""
+    body = payload("archival_input_payload.json") | {"legal_hold": legal_hold, **fields}
     return ArchivalRequest.model_validate(body if tables is None else body | {"source_table": tables})
+
+
+def delete_statement(table_name: str, key: str, count: int) -> str:
+    """A dry run's statement as the PostgreSQL writer of archive_io.tables.purge words it."""
+    markers = ", ".join(f"${n}" for n in range(1, count + 1))
+    return f'DELETE FROM "main"."{table_name}" WHERE "{key}" IN ({markers})  -- {count} keys'
 
 
 def aggregates(column: str, kind: str, nulls: int, low: str, high: str, total: str | None) -> ColumnComparison:
@@ -92,6 +102,15 @@ def passing_run() -> RunRecord:
         snapshot_id=5_812_937_461_223_904_117,
         archive_seconds=2.41,
         rows_per_second=7.9,
+        purge=PurgeResult(
+            status=PurgeStatus.DONE,
+            key_columns=["Index"],
+            rows_deleted=16,
+            rows_left=3,
+            left_keys=[{"Index": "4"}, {"Index": "11"}, {"Index": "17"}],
+            chunks=1,
+            seconds=0.84,
+        ),
         validation=passed(
             19,
             Checksum(count=19, sum=PRODUCTS_SUM, xor=PRODUCTS_XOR),
@@ -115,6 +134,15 @@ def passing_run() -> RunRecord:
         snapshot_id=2_004_118_552_907_331_610,
         archive_seconds=1.93,
         rows_per_second=25.4,
+        # A dry run next to a purge, to show both in one sample; a real run's dry_run option is for all its tables.
+        purge=PurgeResult(
+            status=PurgeStatus.DRY_RUN,
+            key_columns=["Index"],
+            rows_deleted=49,
+            chunks=3,
+            statements=[delete_statement("leads", "Index", n) for n in (20, 20, 9)],
+            seconds=0.31,
+        ),
         validation=passed(
             49,
             Checksum(count=49, sum=28_201_218_774_559_012_991_471, xor=0x5B0E1C97D3A6F08),
@@ -146,10 +174,13 @@ def passing_run() -> RunRecord:
             ],
         ),
     )
+    products_, leads_, customers_ = payload("archival_input_payload.json")["source_table"]
+    # The source purge, asked of the request, with customers (no primary key) opted out.
+    tables = [products_, leads_, customers_ | {"purge_source": False}]
     return RunRecord(
         run_id="run-20250314-093005-7f3a",
         status=RunStatus.SUCCEEDED,
-        request=request(),
+        request=request(tables, purge_source=True, purge={"chunk_rows": 20}),
         created_at=CREATED,
         updated_at=FINISHED,
         execution_arn="arn:aws:states:eu-west-1:123456789012:execution:archive-io-archival:run-20250314-093005-7f3a",
@@ -195,7 +226,10 @@ def payments_differences() -> list[RowDifference]:
 
 
 def failing_run() -> RunRecord:
-    """`payments` differs by rows (and its source changed since); `invoices` by schema; `regions` passes."""
+    """`payments` differs by rows (and its source changed since); `invoices` by schema; `regions` passes.
+
+    The source purge was asked of payments, which it refused, and of regions, which it purged.
+    """
     payments = table(
         "payments",
         ["id", "amount", "memo", "note", "paid"],
@@ -250,6 +284,11 @@ def failing_run() -> RunRecord:
             source_seconds=1.02,
             archive_seconds=1.37,
         ),
+        purge=PurgeResult(
+            status=PurgeStatus.REFUSED,
+            reason="payments of run run-20250315-140000-b2c9 failed validation: checksum differs; "
+            "differing rows by key: 35 changed, 1 missing, 1 duplicated",
+        ),
     )
     invoices = table(
         "invoices",
@@ -298,15 +337,16 @@ def failing_run() -> RunRecord:
         archive_seconds=0.8,
         rows_per_second=15.0,
         validation=passed(12, Checksum(count=12, sum=6_917_529_027_641_081_856, xor=0x123456789ABCDEF), ["code"], []),
+        purge=PurgeResult(status=PurgeStatus.DONE, key_columns=["code"], rows_deleted=12, chunks=1, seconds=0.12),
     )
     return RunRecord(
         run_id="run-20250315-140000-b2c9",
         status=RunStatus.FAILED,
         request=request(
             [
-                {"table_name": "payments", "condition": "paid < DATE '2025-01-01'"},
+                {"table_name": "payments", "condition": "paid < DATE '2025-01-01'", "purge_source": True},
                 {"table_name": "invoices"},
-                {"table_name": "regions", "query": 'SELECT "code", "name" FROM "main"."regions"'},
+                {"table_name": "regions", "query": 'SELECT "code", "name" FROM "main"."regions"', "purge_source": True},
             ],
             legal_hold=True,
         ),
@@ -327,7 +367,7 @@ TRACEBACK = (
 
 
 def errored_run() -> RunRecord:
-    """A run stopped by a task error: one table archived but not validated, one failed to archive."""
+    """A run stopped by a task error: one table archived but not validated, one failed to archive; no purge ran."""
     orders = table(
         "orders",
         ["id", "placed", "total"],
@@ -350,7 +390,8 @@ def errored_run() -> RunRecord:
         run_id="run-20250316-080000-e4d1",
         status=RunStatus.FAILED,
         request=request(
-            [{"table_name": "orders", "condition": "placed < DATE '2020-01-01'"}, {"table_name": "events"}]
+            [{"table_name": "orders", "condition": "placed < DATE '2020-01-01'"}, {"table_name": "events"}],
+            purge_source=True,
         ),
         created_at=CREATED + timedelta(days=2),
         updated_at=CREATED + timedelta(days=2, minutes=31, seconds=7),
@@ -409,6 +450,11 @@ def large_run() -> RunRecord:
             reasons=[f"column {c!r}: nulls differ (source vs archive)" for c in columns[1::2]] + ["checksum differs"],
             seconds=812.0,
         ),
+        purge=PurgeResult(
+            status=PurgeStatus.REFUSED,
+            reason="a_table_with_a_very_long_name_indeed_of_the_maximum_kind of run run-20250317-000000-ffff failed "
+            "validation: " + "; ".join(f"column {c!r}: nulls differ (source vs archive)" for c in columns[1::2]),
+        ),
     )
     small = [
         table(
@@ -420,14 +466,41 @@ def large_run() -> RunRecord:
             rows_per_second=n * 10.0,
             archive_seconds=100.0,
             validation=passed(n * 1_000, Checksum(count=n * 1_000, sum=n << 70, xor=n), ["id"], []),
+            purge=PurgeResult(
+                status=PurgeStatus.DONE, key_columns=["id"], rows_deleted=n * 1_000, chunks=n * 4, seconds=n * 2.5
+            ),
         )
         for n in range(1, 40)
     ]
+    # The first small table, keyed by two columns, ran out of time purging, having left rows with long keys.
+    keyed = small[0]
+    assert keyed.validation is not None
+    small[0] = keyed.model_copy(
+        update={
+            "columns": ["tenant", "document_id"],
+            "source_sql": "SELECT tenant, document_id FROM main.t1",
+            "validation": keyed.validation.model_copy(update={"key_columns": ["tenant", "document_id"]}),
+            "purge": PurgeResult(
+                status=PurgeStatus.TIMED_OUT,
+                key_columns=["tenant", "document_id"],
+                rows_deleted=600,
+                rows_left=153,
+                rows_absent=7,
+                left_keys=[{"tenant": f"{long_value}-{n}", "document_id": f"{n:032x}"} for n in range(20)],
+                chunks=3,
+                seconds=3_600.2,
+            ),
+        }
+    )
     tables = [wide, *small]
     return RunRecord(
         run_id="run-20250317-000000-ffff",
         status=RunStatus.FAILED,
-        request=request([{"table_name": t.table_name} for t in tables]),
+        request=request(
+            [{"table_name": t.table_name} for t in tables],
+            purge_source=True,
+            purge={"chunk_rows": 250, "sleep_seconds": 0.5, "max_seconds": 3_600},
+        ),
         created_at=CREATED + timedelta(days=3),
         updated_at=CREATED + timedelta(days=3, hours=2, minutes=5),
         tables={t.table_name: t for t in tables},

@@ -8,6 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from archive_io.contracts import RunRecord
+from archive_io.contracts.runs import PurgeResult, PurgeStatus
 from archive_io.reports.archival import render_archival_report
 from tests.report_samples import (
     FINISHED,
@@ -18,11 +19,13 @@ from tests.report_samples import (
     SNAPSHOT_READ,
     TASK_ERROR,
     WAREHOUSE,
+    delete_statement,
     errored_run,
     failing_run,
     large_run,
     passing_run,
     render,
+    request,
 )
 
 
@@ -187,5 +190,150 @@ def test_a_large_run_renders_and_keeps_its_cover_short() -> None:
     text = pages(render(large_run()))
     assert len(text) > 20
     assert "and 17 more: see the table's details" in text[0]
+    assert "table_01_x: source purge reached its time limit after 3 chunks (600 rows deleted)" in text[0]
+    assert "Purge options chunks of 250 rows · pause 0.50 s between chunks · time limit 1 h 00 min" in text[0]
     assert "The 30 largest of 40 tables." in " ".join(text)
     assert "Lineage" in " ".join(text[-12:])
+
+
+# --- the source purge -----------------------------------------------------------------------------
+
+
+def section(everything: str, start: str, end: str) -> str:
+    """The text from `start` to `end`: one table's details, say."""
+    begin = everything.index(start)
+    return everything[begin : everything.index(end, begin)]
+
+
+def test_the_cover_says_which_source_purge_was_asked_and_what_it_deleted(
+    passing: list[str], failing: list[str]
+) -> None:
+    cover = passing[0]
+    assert "Source purge Asked (request-wide) for 2 of 3 tables, all but customers." in cover
+    assert "Only the rows of a table that passed this run's validation are deleted." in cover
+    assert "Purge options chunks of 20 rows · no pause · no time limit · dry run: no" in cover
+    assert "Rows deleted 16 from the source (none by the dry run of 1 table)" in cover
+    assert "Rows left 3: changed since the extraction" in cover
+    cover = failing[0]
+    assert "Source purge Asked (per table) for 2 of 3 tables: payments, regions." in cover
+    assert "Rows deleted 12 from the source Rows left 0" in cover
+
+
+def test_a_run_that_asked_no_purge_says_so_on_the_cover_only() -> None:
+    record = passing_run()
+    unpurged = {name: table.model_copy(update={"purge": None}) for name, table in record.tables.items()}
+    text = text_of(record.model_copy(update={"request": request(), "tables": unpurged}))
+    assert "Source purge Not asked: the source keeps the archived rows" in text[0]
+    everything = " ".join(text)
+    assert everything.count("Source purge") == 2, "the cover's fact and the summary's column head only"
+    assert "14.5 s — PASSED" in everything
+    assert "Purge options" not in everything
+    assert "Rows deleted" not in everything
+
+
+def test_the_tables_summary_has_a_source_purge_column(passing: list[str], failing: list[str]) -> None:
+    summary = section(" ".join(passing), "Tables Table", "Rows and throughput")
+    assert "Time Source purge Verdict" in summary
+    assert "products 19 19 19 equal equal 4.25 s deleted 16 3 left PASSED" in summary
+    assert "leads 49 49 49 equal equal 3.77 s dry run: 49 PASSED" in summary
+    assert "customers 60,000 60,000 60,000 equal equal 14.5 s — PASSED" in summary
+    summary = section(" ".join(failing), "Tables Table", "Rows and throughput")
+    assert "payments 400 400 400 differs equal 7.93 s refused FAILED" in summary
+    assert "invoices 1,200 1,200 1,201 differs 1 blocking 6.25 s — FAILED" in summary
+    assert "regions 12 12 12 equal equal 2.64 s deleted 12 PASSED" in summary
+
+
+def test_a_purged_table_says_what_was_deleted_and_lists_the_rows_left(passing: list[str]) -> None:
+    products = section(" ".join(passing), "products PASSED Status", "leads PASSED Status")
+    assert (
+        "Source purge Status DONE Deleted by key Index Rows 16 deleted · 3 left in place (changed in the source "
+        "since the extraction) · 0 already gone from the source Chunks 1 of up to 20 rows, each committed on its own "
+        "Time taken 0.84 s"
+    ) in products
+    assert "3 rows left in place: they changed in the source after the extraction" in products
+    assert "the purge does not delete them" in products
+    assert "By key, all are listed: Index 4 11 17 Source SQL" in products
+    assert "Dry run" not in products
+
+
+def test_the_cover_finds_rows_left_in_the_source_without_failing_the_run(passing: list[str]) -> None:
+    cover = passing[0]
+    assert "Every table matches its source" in cover
+    assert "Source purge (not part of the verdict, which is about validation)" in cover
+    assert "products: 3 rows left in the source: they changed in the source after the extraction" in cover
+    assert "leads:" not in cover  # its dry run left nothing
+
+
+def test_a_dry_run_says_nothing_was_deleted_and_shows_its_statements(passing: list[str]) -> None:
+    everything = " ".join(passing)
+    leads = section(everything, "leads PASSED Status", "customers PASSED Status")
+    assert "Source purge Dry run: nothing was deleted" in leads
+    assert "Status DRY_RUN" in leads
+    assert "Rows 49 would be deleted · 0 would be left in place · 0 already gone from the source" in leads
+    assert "Chunks 3 of up to 20 rows, each rolled back on its own" in leads
+    assert "The first 3 DELETE statements it would run" in leads
+    assert 'DELETE FROM "main"."leads" WHERE "Index" IN ($1, $2, $3, $4, $5, $6, $7, $8, $9) -- 9 keys' in leads
+    assert leads.count("DELETE FROM") == 3
+    # customers was not asked: it has no purge section.
+    assert "Source purge" not in section(everything, "customers PASSED Status", "Lineage")
+
+
+def test_a_refused_purge_gives_its_reason_on_the_cover_and_in_the_details(failing: list[str]) -> None:
+    reason = "payments of run run-20250315-140000-b2c9 failed validation: checksum differs"
+    assert f"payments: source purge refused, nothing deleted: {reason}" in failing[0]
+    payments = section(" ".join(failing), "payments FAILED Status", "invoices FAILED Status")
+    assert f"Source purge Refused: nothing was deleted from the source {reason}" in payments
+    assert "A purge deletes only the rows of a table that passed this run's validation" in payments
+    invoices = section(" ".join(failing), "invoices FAILED Status", "regions PASSED Status")
+    assert "Source purge" not in invoices  # not asked
+    regions = section(" ".join(failing), "regions PASSED Status", "Lineage")
+    assert "Source purge Status DONE Deleted by key code Rows 12 deleted · 0 left in place" in regions
+
+
+def test_a_purge_that_did_not_run_says_so(errored: list[str]) -> None:
+    cover, everything = errored[0], " ".join(errored)
+    assert "orders: source purge asked, but it did not run: nothing was deleted" in cover
+    assert "Rows deleted 0 from the source" in cover
+    assert "8.50 s not run not validated" in everything
+    orders = section(everything, "orders not validated Status", "events not validated Status")
+    assert "Source purge Asked, but it did not run: nothing was deleted from the source." in orders
+
+
+@pytest.mark.parametrize(
+    ("status", "cover_says", "summary_says"),
+    [
+        (PurgeStatus.STOPPED, "was stopped by the run's stop flag", "stopped deleted 10"),
+        (PurgeStatus.TIMED_OUT, "reached its time limit", "timed out deleted 10"),
+    ],
+)
+def test_an_unfinished_purge_says_a_rerun_continues_where_it_stopped(
+    status: PurgeStatus, cover_says: str, summary_says: str
+) -> None:
+    record = passing_run()
+    left = {"Index": "<b>4</b> & Zürich 東"}
+    purge = PurgeResult(status=status, key_columns=["Index"], rows_deleted=10, rows_left=1, left_keys=[left], chunks=1)
+    products = record.tables["products"].model_copy(update={"purge": purge})
+    text = text_of(record.model_copy(update={"tables": record.tables | {"products": products}}))
+    everything = " ".join(text)
+    assert f"products: source purge {cover_says} after 1 chunk (10 rows deleted): a re-run continues" in text[0]
+    assert f"4.25 s {summary_says} 1 left PASSED" in everything
+    details = section(everything, "products PASSED Status", "leads PASSED Status")
+    assert f"Source purge not finished The purge {cover_says} after 1 chunk" in details
+    assert "a re-run continues where it stopped" in details
+    assert f"Status {status.value}" in details
+    # A key left in place is a value: escaped, its undrawable characters named.
+    assert "By key, all are listed: Index <b>4</b> & Zürich [U+6771]" in details
+
+
+def test_a_long_dry_run_statement_is_shortened_to_its_head_and_end() -> None:
+    record = passing_run()
+    leads = record.tables["leads"]
+    assert leads.purge is not None
+    purge = leads.purge.model_copy(update={"statements": [delete_statement("leads", "Index", 1000)]})
+    tables = record.tables | {"leads": leads.model_copy(update={"purge": purge})}
+    everything = " ".join(text_of(record.model_copy(update={"tables": tables})))
+    statement = section(everything, 'DELETE FROM "main"."leads"', "Source SQL")
+    assert '"Index" IN ($1, $2, $3' in statement
+    assert "… " in statement
+    assert statement.rstrip().endswith("$999, $1000) -- 1000 keys")
+    assert "$500," not in statement

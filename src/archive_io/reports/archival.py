@@ -3,7 +3,9 @@
 Page by page: a cover (verdict, key figures, findings, the run and the request), a summary of
 the tables with a chart of rows and throughput, one section per table (rows and checksums of
 source and archive, schema differences, timing, the first differing rows, column aggregates,
-source SQL) and a lineage page (Iceberg table, snapshot, S3 location, Athena queries).
+the source purge, source SQL) and a lineage page (Iceberg table, snapshot, S3 location, Athena
+queries). The source purge (opt-in) is told as an auditor asks of it: what was deleted from the
+source, what was left there and why; it does not change the verdict, which is the validation's.
 
 Rendered on A4 with reportlab's platypus. Paragraph text is markup, so every piece of text that
 comes from a user or a source (table names, SQL, values, errors) is escaped before it reaches
@@ -45,6 +47,8 @@ from archive_io.contracts.runs import (
     Checksum,
     ColumnComparison,
     DifferenceKind,
+    PurgeResult,
+    PurgeStatus,
     RowDifference,
     RunRecord,
     TableResult,
@@ -97,6 +101,8 @@ VALUE_CHARS = 160
 AGGREGATE_CHARS = 48
 # The request's tables as listed on the cover.
 COVER_REQUESTED = 10
+# A dry run's DELETE binds a chunk's keys, one marker each: the report shows its head and its end.
+STATEMENT_CHARS = 320
 
 
 def _style(name: str, **overrides: Any) -> ParagraphStyle:
@@ -219,6 +225,14 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
+def _clip_middle(text: str, limit: int, tail: int = 60) -> str:
+    """Text's head and its end, cut between words, where the end says as much as the head (a closing comment)."""
+    if len(text) <= limit:
+        return text
+    head, end = text[: limit - tail - 3].rsplit(" ", 1)[0], text[-tail:].split(" ", 1)[-1]
+    return f"{head} … {end}"
+
+
 def _markup(text: object) -> str:
     """Text as Paragraph markup: drawable, escaped, its line breaks kept."""
     return escape(_printable(str(text))).replace("\n", "<br/>")
@@ -298,6 +312,14 @@ def _code(text: str) -> tuple[XPreformatted, int]:
     return XPreformatted(escape(wrapped), S["code"]), wrapped.count("\n") + 1
 
 
+def _code_flow(heading: list[Any], text: str) -> list[Any]:
+    """A code block under its heading: on one page when it is short; a long one splits, after the heading."""
+    code, lines = _code(text)
+    if lines <= SHORT_CODE_LINES:
+        return [KeepTogether([*heading, code])]
+    return [CondPageBreak(SUBHEADING_ROOM), *heading, code]
+
+
 def _hex(colour: colors.Color) -> str:
     return f"#{colour.hexval()[2:]}"
 
@@ -308,6 +330,15 @@ def _callout(tone: str, title: str, body: str) -> Paragraph:
     A Paragraph rather than a Table so that a long one can split across pages.
     """
     return Paragraph(f"{_coloured(escape(title), _CALLOUT_TITLE[tone], bold=True)}<br/>{body}", S[tone])
+
+
+def _apart() -> list[Any]:
+    """What goes between two callouts so that their borders do not touch.
+
+    A frame spaces two flowables by the larger of the first's space after and the second's space before,
+    which is less than two callouts' paddings; with a spacer between them, the two spaces add up.
+    """
+    return [Spacer(1, 0)]
 
 
 def _indented(text: str) -> str:
@@ -367,6 +398,11 @@ def _value_pair(source: str, archive: str) -> tuple[str, str]:
     if " ".join(source.split()) == " ".join(archive.split()) and source != archive:
         return _value(repr(source)), _value(repr(archive))
     return _value(source), _value(archive)
+
+
+def _key_columns(columns: list[str]) -> str:
+    """A primary key's columns as markup, in the code font."""
+    return _mono(", ".join(escape(_printable(column)) for column in columns))
 
 
 def _key(difference: RowDifference) -> str:
@@ -505,6 +541,66 @@ def _table_findings(table: TableResult) -> list[str]:
     return findings
 
 
+# --- source purge -------------------------------------------------------------------------------
+
+# A purge that did not finish: a re-run of it goes on after its last committed chunk.
+_UNFINISHED = {
+    PurgeStatus.RUNNING: "did not finish",
+    PurgeStatus.STOPPED: "was stopped by the run's stop flag",
+    PurgeStatus.TIMED_OUT: "reached its time limit",
+}
+_RESUMES = "a re-run continues where it stopped"
+_LEFT_WHY = "they changed in the source after the extraction"
+
+
+def _purge_asked(record: RunRecord, table_name: str) -> bool:
+    """Whether the request asked for the table's source purge."""
+    try:
+        return record.request.purges(table_name)
+    except StopIteration:  # a table the request does not list: the request's setting
+        return record.request.purge_source
+
+
+def _purged_tables(record: RunRecord) -> list[str]:
+    return [t.table_name for t in record.request.source_table if record.request.purges(t.table_name)]
+
+
+def _purge_shown(record: RunRecord) -> bool:
+    """Whether the report speaks of the source purge: it was asked, or a table has a result of one."""
+    return bool(_purged_tables(record)) or any(t.purge is not None for t in record.tables.values())
+
+
+def _purge_rows(purge: PurgeResult) -> str:
+    """Rows deleted (or that a dry run would delete), left in place and already gone, as a sentence."""
+    dry = purge.status == PurgeStatus.DRY_RUN
+    why = " (changed in the source since the extraction)" if purge.rows_left else ""
+    return (
+        f"{purge.rows_deleted:,} {'would be deleted' if dry else 'deleted'} · "
+        f"{purge.rows_left:,} {'would be left' if dry else 'left'} in place{why} · "
+        f"{purge.rows_absent:,} already gone from the source"
+    )
+
+
+def _purge_findings(record: RunRecord, table: TableResult) -> list[str]:
+    """What of a table's source purge needs the reader's attention, as plain sentences."""
+    purge = table.purge
+    if purge is None:
+        asked = _purge_asked(record, table.table_name)
+        return ["source purge asked, but it did not run: nothing was deleted"] if asked else []
+    if purge.status == PurgeStatus.REFUSED:
+        return [f"source purge refused, nothing deleted: {purge.reason or 'no reason was recorded'}"]
+    findings = []
+    if purge.status in _UNFINISHED:
+        findings.append(
+            f"source purge {_UNFINISHED[purge.status]} after {_plural(purge.chunks, 'chunk')} "
+            f"({purge.rows_deleted:,} rows deleted): {_RESUMES}"
+        )
+    if purge.rows_left:
+        would = "would be " if purge.status == PurgeStatus.DRY_RUN else ""
+        findings.append(f"{_plural(purge.rows_left, 'row')} {would}left in the source: {_LEFT_WHY}")
+    return findings
+
+
 # --- cover --------------------------------------------------------------------------------------
 
 Fact = tuple[str, str]
@@ -591,8 +687,28 @@ def _key_figures(record: RunRecord) -> Table:
 
 
 def _findings_section(record: RunRecord) -> list[Any]:
-    """The verdict's reasons, table by table, before any evidence."""
-    flow: list[Any] = [_para("Findings", "h1")]
+    """The verdict's reasons, table by table, before any evidence; then what of the source purge needs attention."""
+    return [_para("Findings", "h1"), *_verdict_findings(record), *_purge_findings_flow(record)]
+
+
+def _purge_findings_flow(record: RunRecord) -> list[Any]:
+    """A refused or unfinished purge and rows left in the source, table by table, in a box of their own."""
+    found = [(t, f) for t in record.tables.values() if (f := _purge_findings(record, t))]
+    if not found:
+        return []
+    lines = [
+        f"• <b>{_markup(table.table_name)}</b>: {_markup(_clip(finding, COVER_REASON_CHARS))}"
+        for table, findings in found[:COVER_TABLES]
+        for finding in findings
+    ]
+    if len(found) > COVER_TABLES:
+        lines.append(f"• and {len(found) - COVER_TABLES} more tables: see the table details")
+    title = "Source purge (not part of the verdict, which is about validation)"
+    return [*_apart(), _callout("warning", title, "<br/>".join(lines))]
+
+
+def _verdict_findings(record: RunRecord) -> list[Any]:
+    flow: list[Any] = []
     tables = list(record.tables.values())
     if not tables:
         return [*flow, _callout("error", "No tables", "The run has no tables, so nothing was archived.")]
@@ -678,6 +794,47 @@ def _requested_tables(record: RunRecord) -> str:
     return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
 
 
+def _purge_request_facts(record: RunRecord) -> list[list[Fact]]:
+    """Whether the source purge was asked, of which tables, and how it deletes."""
+    request, asked = record.request, _purged_tables(record)
+    if not asked:
+        return [[("Source purge", "Not asked: the source keeps the archived rows")]]
+    names = [t.table_name for t in request.source_table]
+    if len(asked) == len(names):
+        which = f"all {len(names)} tables" if len(names) > 1 else "its only table"
+    elif request.purge_source:
+        which = f"{len(asked)} of {len(names)} tables, all but {_listed([n for n in names if n not in asked])}"
+    else:
+        which = f"{len(asked)} of {len(names)} tables: {_listed(asked)}"
+    scope = "request-wide" if request.purge_source else "per table"
+    text = f"Asked ({scope}) for {which}. Only the rows of a table that passed this run's validation are deleted."
+    options = request.purge
+    how = [
+        f"chunks of {_plural(options.chunk_rows, 'row')}",
+        f"pause {_seconds(options.sleep_seconds)} between chunks" if options.sleep_seconds else "no pause",
+        f"time limit {_duration(options.max_seconds)}" if options.max_seconds is not None else "no time limit",
+        "dry run: yes, nothing is deleted" if options.dry_run else "dry run: no",
+    ]
+    return [[("Source purge", text)], [("Purge options", " · ".join(how))]]
+
+
+def _listed(names: list[str]) -> str:
+    """Table names as the cover lists them: the first few, and how many more."""
+    more = len(names) - COVER_REQUESTED
+    return ", ".join(names[:COVER_REQUESTED]) + (f" and {more} more" if more > 0 else "")
+
+
+def _purged_rows(record: RunRecord) -> list[Fact]:
+    """What the run's purges deleted from the source and left in it, all tables together; a dry run deletes none."""
+    purges = [p for t in record.tables.values() if (p := t.purge) is not None]
+    done = [p for p in purges if p.status != PurgeStatus.DRY_RUN]
+    deleted = f"{sum(p.rows_deleted for p in done):,} from the source"
+    if dry := len(purges) - len(done):
+        deleted += f" (none by the dry run of {_plural(dry, 'table')})"
+    left = sum(p.rows_left for p in done)
+    return [("Rows deleted", deleted), ("Rows left", f"{left:,}: changed since the extraction" if left else "0")]
+
+
 def _cover(record: RunRecord, verdict: Verdict, generated_at: datetime, error: str | None) -> list[Any]:
     request = record.request
     retention_until = record.retention_until
@@ -688,6 +845,7 @@ def _cover(record: RunRecord, verdict: Verdict, generated_at: datetime, error: s
         [("Status", record.status.value), ("Tables", str(len(record.tables)))],
         [("Created", _time(record.created_at)), ("Updated", _time(record.updated_at))],
         [("Rows archived", _count(_total_rows(record))), ("Size archived", _size(_total_bytes(record)) or DASH)],
+        *([_purged_rows(record)] if _purge_shown(record) else []),
         [("Generated", _time(generated_at))],
     ]
     if record.execution_arn:
@@ -701,6 +859,7 @@ def _cover(record: RunRecord, verdict: Verdict, generated_at: datetime, error: s
             ("Legal hold", "Yes: the archive may not be purged" if request.legal_hold else "No"),
             ("Retention", f"{retention} (held while the legal hold lasts)" if request.legal_hold else retention),
         ],
+        *_purge_request_facts(record),
     ]
     flow: list[Any] = [*_header(record, verdict, error), _key_figures(record)]
     if errors := _run_errors(record, error):
@@ -735,6 +894,7 @@ def _results_section(record: RunRecord) -> list[Any]:
         ("Checksum", "head"),
         ("Schema", "head"),
         ("Time", "head_right"),
+        ("Source\npurge", "head"),
         ("Verdict", "head"),
     )
     rows: list[list[Any]] = [heads]
@@ -754,19 +914,47 @@ def _results_section(record: RunRecord) -> list[Any]:
                 Paragraph(_equal_markup(_checksums_equal(validation)) if validation else DASH, S["cell"]),
                 Paragraph(_schema_summary(validation) if validation else DASH, S["cell"]),
                 _para(_seconds(_table_seconds(table)), "cell_right"),
+                Paragraph(_purge_summary(record, table), S["cell"]),
                 Paragraph(_verdict_markup(validation.verdict if validation else None), S["cell"]),
             ]
         )
     total = [Paragraph("<b>Total</b>", S["cell"]), Paragraph(f"<b>{_count(_total_rows(record))}</b>", S["cell_right"])]
-    rows.append([*total, "", "", "", "", "", ""])
-    # Counts up to hundreds of billions fit the numeric columns on one line.
-    widths = [21 * mm, 21 * mm, 21 * mm, 18 * mm, 17 * mm, 16 * mm, 21 * mm]
+    rows.append([*total, "", "", "", "", "", "", ""])
+    # Counts up to hundreds of millions fit the numeric columns on one line, and "deleted 10,000" the purge's;
+    # narrower padding leaves the names room.
+    widths = [19.5 * mm, 19.5 * mm, 19.5 * mm, 16.5 * mm, 16.5 * mm, 14 * mm, 21.5 * mm, 14 * mm]
     extra = [
         ("LINEBELOW", (0, 1), (-1, -2), 0.3, RULE),
         ("LINEABOVE", (0, -1), (-1, -1), 0.8, NAVY),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]
-    note = _para("Time is the archival plus the validation of the table.", "note")
-    return [*flow, _grid(rows, [FRAME_WIDTH - sum(widths), *widths], extra), note]
+    notes = ["Time is the archival plus the validation of the table."]
+    if _purge_shown(record):
+        notes.append(
+            "Source purge: the rows deleted from the source (in a dry run, the rows it would delete); rows left "
+            f"were not deleted: {_LEFT_WHY}."
+        )
+    return [*flow, _grid(rows, [FRAME_WIDTH - sum(widths), *widths], extra), *(_para(n, "note") for n in notes)]
+
+
+def _purge_summary(record: RunRecord, table: TableResult) -> str:
+    """The source purge in a word and a count, and the rows it left, as markup."""
+    purge = table.purge
+    if purge is None:
+        return _coloured("not run", MUTED) if _purge_asked(record, table.table_name) else DASH
+    if purge.status == PurgeStatus.REFUSED:
+        return _coloured("refused", AMBER, bold=True)
+    deleted = f"deleted {purge.rows_deleted:,}"
+    if purge.status == PurgeStatus.DRY_RUN:
+        shown = f"dry run: {purge.rows_deleted:,}"
+    elif purge.status in _UNFINISHED:  # what it deleted before it stopped
+        shown = _coloured(purge.status.value.lower().replace("_", " "), AMBER, bold=True) + f"<br/>{deleted}"
+    else:
+        shown = deleted
+    if purge.rows_left:
+        shown += "<br/>" + _coloured(f"{purge.rows_left:,} left", AMBER)
+    return shown
 
 
 def _chart_section(record: RunRecord) -> list[Any]:
@@ -895,8 +1083,8 @@ def _checksum_grid(validation: Validation) -> Table:
 
 
 def _evidence_facts(table: TableResult, validation: Validation) -> Table:
-    mono_key = _mono(", ".join(escape(_printable(k)) for k in validation.key_columns))
-    key = mono_key if validation.key_columns else _coloured("none: differing rows cannot be localized", AMBER)
+    none = _coloured("none: differing rows cannot be localized", AMBER)
+    key = _key_columns(validation.key_columns) if validation.key_columns else none
     archival = f"{_seconds(table.archive_seconds)} ({_rate(table.rows_per_second)})"
     parts = [
         f"source checksum {_seconds(seconds)}" if (seconds := validation.source_seconds) is not None else "",
@@ -1073,13 +1261,13 @@ def _validation_flow(table: TableResult, validation: Validation) -> list[Any]:
             "compare the archive with the source as it is now, so some of them may be source changes, not "
             "archive errors."
         )
-        flow.append(_callout("warning", "Warning: the source changed after the extraction", body))
+        flow += [*_apart(), _callout("warning", "Warning: the source changed after the extraction", body)]
     if not validation.key_columns:
         body = (
             "This table has no primary key, so differences between the source and the archive cannot be "
             "localized to rows; the row count, checksum and column aggregates still cover every row."
         )
-        flow.append(_callout("info", "No primary key", body))
+        flow += [*_apart(), _callout("info", "No primary key", body)]
     flow += _subsection("Source and archive", _checksum_grid(validation), Spacer(1, 2 * mm))
     flow.append(_evidence_facts(table, validation))
     flow += _schema_flow(table, validation)
@@ -1088,8 +1276,93 @@ def _validation_flow(table: TableResult, validation: Validation) -> list[Any]:
     return flow
 
 
-def _table_details(table: TableResult, lead: list[Any]) -> list[Any]:
-    """The table's verdict and reasons, evidence, SQL and error; `lead` goes before, on the same page."""
+def _left_keys_flow(purge: PurgeResult) -> list[Any]:
+    """The rows a purge left in place, by key: why, and the first of them."""
+    would = "would be " if purge.status == PurgeStatus.DRY_RUN else ""
+    listed = len(purge.left_keys)
+    scope = f"the first {listed} are listed" if purge.rows_left > listed else "all are listed"
+    body = (
+        f"{_plural(purge.rows_left, 'row')} {would}left in place: {_LEFT_WHY}, so the archive does not hold them "
+        f"as they are now, and the purge does not delete them. The archive keeps the rows as they were extracted."
+    )
+    if not listed:
+        return [_callout("warning", "Rows left in the source", body + " Their keys were not recorded.")]
+    names = purge.key_columns or list(purge.left_keys[0])
+    rows: list[list[Any]] = [[_para(name, "head") for name in names]]
+    rows += [[Paragraph(_value(key.get(name), 60), S["cell_mono"]) for name in names] for key in purge.left_keys]
+    width = min(50 * mm, FRAME_WIDTH / len(names))
+    extra = [("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE)]
+    grid = _grid(rows, [width] * len(names), extra)
+    grid.hAlign = "LEFT"
+    return [_callout("warning", "Rows left in the source", f"{body} By key, {scope}:"), grid]
+
+
+def _statements_flow(purge: PurgeResult) -> list[Any]:
+    """A dry run's first DELETE statements, shortened: each binds a chunk's keys as parameters."""
+    if not purge.statements:
+        return []
+    text = "\n\n".join(_clip_middle(statement, STATEMENT_CHARS) for statement in purge.statements)
+    note = (
+        f"The first {_plural(len(purge.statements), 'DELETE statement')} it would run, one a chunk; the keys are "
+        "bound as parameters, and rows that changed since the extraction are left out."
+    )
+    return _code_flow([_para("Statements it would run", "label"), _para(note, "note")], text)
+
+
+def _purge_flow(record: RunRecord, table: TableResult) -> list[Any]:
+    """What the source purge deleted, what it left and why; nothing when it was not asked."""
+    purge = table.purge
+    if purge is None:
+        if not _purge_asked(record, table.table_name):
+            return []
+        return _subsection(
+            "Source purge", _para("Asked, but it did not run: nothing was deleted from the source.", "body")
+        )
+    if purge.status == PurgeStatus.REFUSED:
+        body = (
+            f"{_markup(purge.reason or 'No reason was recorded.')}<br/>A purge deletes only the rows of a table "
+            "that passed this run's validation, by the table's primary key."
+        )
+        return _subsection("Source purge", _callout("warning", "Refused: nothing was deleted from the source", body))
+    options = record.request.purge
+    head: list[Any] = [_para("Source purge", "h3")]
+    if purge.status == PurgeStatus.DRY_RUN:
+        body = (
+            "Each chunk's rows were locked and compared with the archive as a purge would, then rolled back: "
+            "the counts below are what a purge would delete and leave."
+        )
+        head.append(_callout("info", "Dry run: nothing was deleted", body))
+    elif purge.status in _UNFINISHED:
+        body = (
+            f"The purge {_UNFINISHED[purge.status]} after {_plural(purge.chunks, 'chunk')}: the rows deleted so far "
+            f"are counted below, the table's other archived rows are still in the source; {_RESUMES}."
+        )
+        head.append(_callout("warning", "Source purge not finished", body))
+    status = _coloured(purge.status.value, GREEN if purge.status == PurgeStatus.DONE else AMBER, bold=True)
+    done = "rolled back" if purge.status == PurgeStatus.DRY_RUN else "committed"
+    chunks = f"{purge.chunks:,} of up to {_plural(options.chunk_rows, 'row')}, each {done} on its own"
+    limits = []
+    if options.sleep_seconds:
+        limits.append(f"pause {_seconds(options.sleep_seconds)} between chunks")
+    if options.max_seconds is not None:
+        limits.append(f"time limit {_duration(options.max_seconds)}")
+    time_taken = _seconds(purge.seconds) + (f" ({', '.join(limits)})" if limits else "")
+    facts = [
+        ("Status", Paragraph(status, S["cell"])),
+        ("Deleted by key", Paragraph(_key_columns(purge.key_columns) if purge.key_columns else DASH, S["cell"])),
+        ("Rows", _para(_purge_rows(purge), "cell")),
+        ("Chunks", _para(chunks, "cell")),
+        ("Time taken", _para(time_taken, "cell")),
+    ]
+    # The heading, what the purge did and its counts on one page; the rows it left and its statements may split.
+    flow: list[Any] = [KeepTogether([*head, _kv_grid(facts)])]
+    if purge.rows_left:
+        flow += _left_keys_flow(purge)
+    return flow + _statements_flow(purge)
+
+
+def _table_details(record: RunRecord, table: TableResult, lead: list[Any]) -> list[Any]:
+    """The table's verdict and reasons, evidence, purge, SQL and error; `lead` goes before, on the same page."""
     validation = table.validation
     facts = [f"Status <b>{escape(table.status.value)}</b>", f"Rows archived <b>{_count(table.rows_archived)}</b>"]
     if size := _size(table.bytes_archived):
@@ -1116,12 +1389,8 @@ def _table_details(table: TableResult, lead: list[Any]) -> list[Any]:
                 "The table has no validation result: its archive was not compared with the source.",
             )
         )
-    code, lines = _code(table.source_sql)
-    label = _para("Source SQL", "h3")
-    flow += (
-        [KeepTogether([label, code])] if lines <= SHORT_CODE_LINES else [CondPageBreak(SUBHEADING_ROOM), label, code]
-    )
-    return flow
+    flow += _purge_flow(record, table)
+    return flow + _code_flow([_para("Source SQL", "h3")], table.source_sql)
 
 
 def _details_section(record: RunRecord) -> list[Any]:
@@ -1134,7 +1403,7 @@ def _details_section(record: RunRecord) -> list[Any]:
     )
     lead: list[Any] = [_para("Table details", "h1"), _para(guide, "note")]
     for table in record.tables.values():
-        flow += _table_details(table, lead)
+        flow += _table_details(record, table, lead)
         lead = []
     return flow
 
