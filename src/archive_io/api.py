@@ -21,7 +21,7 @@ from archive_io.aws.runs import RunNotFoundError, now
 from archive_io.contracts import ArchivalRequest, ConnectionInfo, ConnectionRequest, RunAccepted, RunStatus
 from archive_io.contracts.connections import ConnectionTestRequest
 from archive_io.contracts.onboarding import Onboarding
-from archive_io.contracts.purges import ArchivePurgeRequest, LegalHoldRequest
+from archive_io.contracts.purges import ArchivePurgeRequest, LegalHoldRequest, PurgeStop
 from archive_io.runtime import Runtime
 from archive_io.settings import get_settings
 from archive_io.tables.archival import IdempotencyConflictError, start_archival
@@ -140,10 +140,12 @@ def get_run(run_id: RunId) -> dict[str, Any]:
 
 
 @app.post("/runs/<run_id>/purge-stop")
-def post_purge_stop(run_id: RunId) -> Response[dict[str, str]]:
-    runtime().runs.set_purge_stop(run_id)
-    logger.info("source purge stop requested", extra={"run_id": run_id})
-    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body={"run_id": run_id})
+def post_purge_stop(run_id: RunId, request: Annotated[PurgeStop | None, Body()] = None) -> Response[dict[str, Any]]:
+    stop = (request or PurgeStop()).stop
+    runtime().runs.set_purge_stop(run_id, stop)
+    logger.info("source purge stop flag set", extra={"run_id": run_id, "stop": stop})
+    body = {"run_id": run_id, "purge_stop": stop}
+    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=body)
 
 
 @app.post("/purge")

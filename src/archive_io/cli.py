@@ -124,6 +124,42 @@ def validate(
         raise typer.Exit(1)
 
 
+@app.command("purge-source")
+def purge_source_command(
+    run_id: Annotated[str, typer.Option(help="The run whose archived rows are deleted from the source.")],
+    table: Annotated[str, typer.Option(help="The source table, as the run names it.")],
+    state_dir: StateDir = DEFAULT_STATE_DIR,
+) -> None:
+    """Run (or resume) a run's source purge of one table, as the `purge_table` job does.
+
+    Only after that run validated the table PASSED; a stopped or timed-out purge goes on from its
+    last committed chunk. Clear the stop flag first (`POST /runs/{run_id}/purge-stop {"stop": false}`).
+    """
+    _quiet_logs("WARNING")
+    from archive_io.aws.runs import RunNotFoundError
+    from archive_io.local.platform import served_settings
+    from archive_io.runtime import Runtime
+    from archive_io.settings import Settings, SettingsError
+    from archive_io.tables.purge import purge_table
+
+    local = served_settings(state_dir.resolve())
+    if local is not None:
+        os.environ.update(local)
+    try:
+        runtime = Runtime(Settings.from_mapping(os.environ))
+        if table not in runtime.runs.get(run_id).tables:
+            console.print(f"[red]run {run_id} has no table {table!r}")
+            raise typer.Exit(2)
+        result = purge_table(runtime, run_id, table).purge
+    except (RunNotFoundError, SettingsError) as exc:
+        console.print(f"[red]{exc}")
+        raise typer.Exit(2) from None
+    assert result is not None
+    console.print(result.model_dump_json(indent=2))
+    if result.status not in {"DONE", "DRY_RUN"}:
+        raise typer.Exit(1)
+
+
 @app.command("delete-namespace")
 def delete_namespace_command(
     namespace: Annotated[str, typer.Argument(help="The archive namespace, e.g. archive_sales_public.")],

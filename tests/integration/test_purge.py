@@ -190,21 +190,35 @@ def test_a_dry_run_deletes_nothing_and_says_what_it_would(served: Served, databa
 
 
 def test_the_stop_flag_stops_after_a_chunk_and_a_rerun_goes_on(
-    database: Database, archived: tuple[Runtime, str]
+    served: Served, database: Database, archived: tuple[Runtime, str]
 ) -> None:
+    import subprocess
+    import sys
+
     runtime, run_id = archived
 
     def stop(_: float) -> None:
-        runtime.runs.set_purge_stop(run_id)
+        assert served.client.post(f"/runs/{run_id}/purge-stop", {}).status_code == 202
 
     stopped = purge_table(runtime, run_id, "items", sleep=stop).purge
     assert stopped is not None
     assert (stopped.status, stopped.chunks, stopped.rows_deleted) == (PurgeStatus.STOPPED, 1, 50)
     assert len(database.ids()) == ROWS - 50
-    runtime.runs.set_purge_stop(run_id, stop=False)
-    done = purge_table(runtime, run_id, "items").purge
+    cleared = served.client.post(f"/runs/{run_id}/purge-stop", {"stop": False})
+    assert cleared.json() == {"run_id": run_id, "purge_stop": False}
+    command = [sys.executable, "-m", "archive_io", "purge-source", "--run-id", run_id, "--table", "items"]
+    resumed = subprocess.run(
+        [*command, "--state-dir", str(served.state_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    done = runtime.runs.get(run_id).tables["items"].purge
     assert done is not None
     assert (done.status, done.chunks, done.rows_deleted, done.rows_absent) == (PurgeStatus.DONE, 4, 200, 0)
+    assert database.ids() == list(range(201, ROWS + 1))
 
 
 def test_the_demo_sqlite_source_is_purged_through_python_hashes(served: Served, tmp_path: Any) -> None:

@@ -41,6 +41,14 @@ class LegalHoldRequest(BaseModel):
     requested_by_email: Email
 
 
+class PurgeStop(BaseModel):
+    """The body of `POST /runs/{run_id}/purge-stop`: stop the run's source purges, or let them go on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stop: bool = True
+
+
 class PurgeOutcome(StrEnum):
     PURGED = "purged"  # expired rows removed, the files that held them deleted
     DROPPED = "dropped"  # every row had expired: the table and its files are gone
