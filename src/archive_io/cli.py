@@ -8,11 +8,14 @@ import os
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from archive_io.runtime import Runtime
 
 app = typer.Typer(
     help="Archive-IO: archival of relational tables to Iceberg and of S3 files to Glacier.", no_args_is_help=True
@@ -78,6 +81,18 @@ def onboard(
     console.print(f"onboarded {len(onboarding.tables)} tables as {response.json()['key']}")
 
 
+def _runtime(state_dir: Path) -> Runtime:
+    """The platform's that `archive-io serve` runs from `state_dir`, else the AWS environment's (ARCHIVE_IO_*)."""
+    from archive_io.local.platform import served_settings
+    from archive_io.runtime import Runtime
+    from archive_io.settings import Settings
+
+    local = served_settings(state_dir.resolve())
+    if local is not None:
+        os.environ.update(local)
+    return Runtime(Settings.from_mapping(os.environ))
+
+
 @app.command()
 def validate(
     *,
@@ -96,17 +111,12 @@ def validate(
     """
     _quiet_logs("WARNING")
     from archive_io.aws.connections import UnknownConnectionError
-    from archive_io.local.platform import served_settings
-    from archive_io.runtime import Runtime
-    from archive_io.settings import Settings, SettingsError
+    from archive_io.settings import SettingsError
     from archive_io.tables.archival import validate_iceberg_table
     from archive_io.tables.errors import RequestError, SourceUnavailableError
 
-    local = served_settings(state_dir.resolve())
-    if local is not None:
-        os.environ.update(local)
     try:
-        runtime = Runtime(Settings.from_mapping(os.environ))
+        runtime = _runtime(state_dir)
         validation = validate_iceberg_table(runtime, connection, table, iceberg, condition=condition, run_id=run_id)
     except (
         RequestError,
@@ -137,16 +147,11 @@ def purge_source_command(
     """
     _quiet_logs("WARNING")
     from archive_io.aws.runs import RunNotFoundError
-    from archive_io.local.platform import served_settings
-    from archive_io.runtime import Runtime
-    from archive_io.settings import Settings, SettingsError
+    from archive_io.settings import SettingsError
     from archive_io.tables.purge import purge_table
 
-    local = served_settings(state_dir.resolve())
-    if local is not None:
-        os.environ.update(local)
     try:
-        runtime = Runtime(Settings.from_mapping(os.environ))
+        runtime = _runtime(state_dir)
         if table not in runtime.runs.get(run_id).tables:
             console.print(f"[red]run {run_id} has no table {table!r}")
             raise typer.Exit(2)
@@ -174,19 +179,14 @@ def delete_namespace_command(
     1 when refused, 2 on bad input.
     """
     _quiet_logs("WARNING")
-    from archive_io.local.platform import served_settings
-    from archive_io.runtime import Runtime
-    from archive_io.settings import Settings, SettingsError
+    from archive_io.settings import SettingsError
     from archive_io.tables.errors import RequestError
     from archive_io.tables.retention import LegalHoldError, delete_archive_namespace
 
-    local = served_settings(state_dir.resolve())
-    if local is not None:
-        os.environ.update(local)
     if not yes:
         typer.confirm(f"Drop every table of {namespace} and delete their files?", abort=True)
     try:
-        runtime = Runtime(Settings.from_mapping(os.environ))
+        runtime = _runtime(state_dir)
         record = delete_archive_namespace(runtime, namespace, requested_by, requested_by_email)
     except (RequestError, SettingsError) as exc:
         console.print(f"[red]{exc}")
