@@ -221,7 +221,9 @@ class ArchiveSide(SqlSide):
         relation = f"(SELECT *{''.join(', ' + m for m in missing)} FROM archive_io_archive) AS archive_io_a"
         super().__init__(sql, self._query, relation, columns, key=key)
 
-    def _query(self, sql: str) -> list[tuple[Any, ...]]:
+    @contextlib.contextmanager
+    def _archive_rows(self) -> Iterator[None]:
+        """`archive_io_archive` is a fresh scan of the archive's rows while inside (one query at a time)."""
         row_filter = cast(Any, EqualTo)(RUN_ID_COLUMN, self._run_id) if self._run_id else None
         scan = self._table.scan(
             **({"row_filter": row_filter} if row_filter is not None else {}),
@@ -229,30 +231,23 @@ class ArchiveSide(SqlSide):
             selected_fields=self._selected or ("*",),
         )
         with self._lock:
-            reader = scan.to_arrow_batch_reader()
-            self._duckdb.register("archive_io_archive", reader)
+            self._duckdb.register("archive_io_archive", scan.to_arrow_batch_reader())
             try:
-                return self._duckdb.execute(sql).fetchall()
+                yield
             finally:
+                self._duckdb.abort()  # a consumer that stopped early leaves its result unfinished
                 self._duckdb.unregister("archive_io_archive")
+
+    def _query(self, sql: str) -> list[tuple[Any, ...]]:
+        with self._archive_rows():
+            return self._duckdb.execute(sql).fetchall()
 
     def keyed_hashes(self, chunk_rows: int) -> Generator[list[tuple[tuple[Any, ...], int]]]:
         """The archived rows as (key values, row hash), in key order, `chunk_rows` at a time."""
         keys = ", ".join(self._key_refs)
         sql = f"SELECT {keys}, {self._row_hash} FROM {self._relation} ORDER BY {keys}"
-        row_filter = cast(Any, EqualTo)(RUN_ID_COLUMN, self._run_id) if self._run_id else None
-        scan = self._table.scan(
-            **({"row_filter": row_filter} if row_filter is not None else {}),
-            snapshot_id=self._snapshot_id,
-            selected_fields=self._selected or ("*",),
-        )
         width = len(self._key_refs)
-        with self._lock:
-            self._duckdb.register("archive_io_archive", scan.to_arrow_batch_reader())
-            try:
-                result = self._duckdb.execute(sql)
-                while rows := result.fetchmany(chunk_rows):
-                    yield [(tuple(row[:width]), int(row[width])) for row in rows]
-            finally:
-                self._duckdb.abort()  # a consumer that stopped early leaves the result unfinished
-                self._duckdb.unregister("archive_io_archive")
+        with self._archive_rows():
+            result = self._duckdb.execute(sql)
+            while rows := result.fetchmany(chunk_rows):
+                yield [(tuple(row[:width]), int(row[width])) for row in rows]
