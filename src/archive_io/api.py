@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Union
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -12,16 +12,21 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError, Servic
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from botocore.exceptions import ClientError
+from pydantic import Discriminator, Tag
 
 from archive_io.aws.connections import UnknownConnectionError
 from archive_io.aws.locks import TableLockedError
 from archive_io.aws.purges import PurgeNotFoundError
 from archive_io.aws.reports import PRESIGNED_SECONDS
+from archive_io.aws.restores import RestoreNotFoundError
 from archive_io.aws.runs import RunNotFoundError, now
 from archive_io.contracts import ArchivalRequest, ConnectionInfo, ConnectionRequest, RunAccepted, RunStatus
 from archive_io.contracts.connections import ConnectionTestRequest
+from archive_io.contracts.files import FileArchivalRequest, FileRunRecord, RestoreRecord, RestoreRequest
 from archive_io.contracts.onboarding import Onboarding
 from archive_io.contracts.purges import ArchivePurgeRequest, LegalHoldRequest, PurgeStop
+from archive_io.files.archival import start_file_archival
+from archive_io.files.restore import NothingToRestoreError, start_restore
 from archive_io.runtime import Runtime
 from archive_io.settings import get_settings
 from archive_io.tables.archival import IdempotencyConflictError, start_archival
@@ -35,6 +40,20 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 app = APIGatewayRestResolver(enable_validation=True)
 RunId = Annotated[str, Path(pattern=r"^run-[0-9a-z-]{1,64}$")]
+RestoreId = Annotated[str, Path(pattern=r"^restore-[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$")]
+
+
+def _archival_kind(body: Any) -> str:
+    # A body naming a bucket archives files; any other archives tables.
+    fields = body if isinstance(body, dict) else vars(body)
+    return "files" if "bucket_name" in fields else "tables"
+
+
+#: The body of POST /archive: a table archival (seed 000) or a file archival (seed 002).
+AnyArchivalRequest = Annotated[
+    Union[Annotated[ArchivalRequest, Tag("tables")], Annotated[FileArchivalRequest, Tag("files")]],  # noqa: UP007 (a tagged union needs Union)
+    Discriminator(_archival_kind),
+]
 
 
 def resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -114,21 +133,37 @@ def _idempotency_conflict(exc: IdempotencyConflictError) -> Response[Any]:
     return _problem(409, str(exc))
 
 
+@app.exception_handler(RestoreNotFoundError)
+def _unknown_restore(exc: RestoreNotFoundError) -> Response[Any]:
+    return _problem(404, f"restore {exc} does not exist")
+
+
+@app.exception_handler(NothingToRestoreError)
+def _nothing_to_restore(exc: NothingToRestoreError) -> Response[Any]:
+    return _problem(404, str(exc), files=[_file_view(f) for f in exc.files])
+
+
 @app.post("/archive")
-def post_archive(request: Annotated[ArchivalRequest, Body()]) -> Response[RunAccepted]:
+def post_archive(request: Annotated[AnyArchivalRequest, Body()]) -> Response[RunAccepted]:
     key = app.current_event.get_header_value(IDEMPOTENCY_HEADER, case_sensitive=False)
     if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
         return _problem(400, f"{IDEMPOTENCY_HEADER}: 1 to 128 characters of A-Z a-z 0-9 . _ : -")
-    accepted = start_archival(request, runtime(), idempotency_key=key)
-    logger.info("archival run started", extra={"run_id": accepted.run_id, "tables": len(request.source_table)})
+    if isinstance(request, FileArchivalRequest):
+        accepted = start_file_archival(request, runtime(), idempotency_key=key)
+        logger.info("file archival run started", extra={"run_id": accepted.run_id, "source": request.source})
+    else:
+        accepted = start_archival(request, runtime(), idempotency_key=key)
+        logger.info("archival run started", extra={"run_id": accepted.run_id, "tables": len(request.source_table)})
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=accepted)
 
 
 @app.get("/runs/<run_id>")
 def get_run(run_id: RunId) -> dict[str, Any]:
     rt = runtime()
-    record = rt.runs.get(run_id)
+    record = rt.runs.get_any(run_id)
     view = record.model_dump(mode="json")
+    if isinstance(record, FileRunRecord):
+        view["bundles"] = [b.model_dump(mode="json") for b in record.bundle_list()]
     if record.execution_arn:
         # Step Functions is the authority on whether the run is still going.
         execution = rt.aws.stepfunctions.describe_execution(executionArn=record.execution_arn)
@@ -136,6 +171,38 @@ def get_run(run_id: RunId) -> dict[str, Any]:
         if execution["status"] != RunStatus.SUCCEEDED:
             view["error"] = view["error"] or execution.get("error")
             view["cause"] = view["cause"] or execution.get("cause")
+    return view
+
+
+def _file_view(file: Any) -> dict[str, Any]:
+    view: dict[str, Any] = file.model_dump(mode="json", exclude={"source"}, exclude_none=True)
+    return view
+
+
+def _restore_view(record: RestoreRecord) -> dict[str, Any]:
+    view = record.model_dump(mode="json", exclude={"files"})
+    view["files"] = [_file_view(f) for f in record.files]
+    return view
+
+
+@app.post("/restore")
+def post_restore(request: Annotated[RestoreRequest, Body()]) -> Response[dict[str, Any]]:
+    record = start_restore(runtime(), request)
+    logger.info(
+        "restore started",
+        extra={"restore_id": record.restore_id, "files": len(record.files), "bundles": len(record.bundles)},
+    )
+    body = _restore_view(record) | {"status_url": f"/restores/{record.restore_id}"}
+    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+@app.get("/restores/<restore_id>")
+def get_restore(restore_id: RestoreId) -> dict[str, Any]:
+    rt = runtime()
+    record = rt.restores.get(restore_id)
+    view = _restore_view(record)
+    if record.execution_arn and record.status == RunStatus.RUNNING:
+        view["status"] = rt.aws.stepfunctions.describe_execution(executionArn=record.execution_arn)["status"]
     return view
 
 
@@ -176,7 +243,7 @@ def post_legal_hold(request: Annotated[LegalHoldRequest, Body()]) -> dict[str, A
 @app.get("/reports/<run_id>")
 def get_report(run_id: RunId) -> dict[str, Any]:
     rt = runtime()
-    record = rt.runs.get(run_id)
+    record = rt.runs.get_any(run_id)
     if not record.report_key:
         raise NotFoundError(f"run {run_id} has no report yet (status {record.status.value})")
     return {"run_id": run_id, "url": rt.reports.presigned_url(record.report_key), "expires_in": PRESIGNED_SECONDS}

@@ -35,6 +35,9 @@ def _quiet_logs(level: str) -> None:
 def serve(
     port: Annotated[int, typer.Option(help="Port of the API (0: any free port).")] = 8080,
     state_dir: StateDir = DEFAULT_STATE_DIR,
+    thaw_seconds: Annotated[
+        int, typer.Option(help="How long a restore from Glacier takes here (AWS: hours).", min=0)
+    ] = 0,
 ) -> None:
     """Run the embedded platform in the foreground until interrupted."""
     _quiet_logs("INFO")
@@ -42,7 +45,7 @@ def serve(
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with LocalPlatform(state_dir.resolve(), port) as platform:
+    with LocalPlatform(state_dir.resolve(), port, thaw_seconds) as platform:
         settings = platform.settings
         assert settings is not None
         # One parseable line: scripts and tests wait for it.
@@ -197,6 +200,127 @@ def delete_namespace_command(
     for name, result in record.tables.items():
         console.print(f"dropped {name}: {result.rows_removed:,} rows, {result.files_removed} files")
     console.print(f"namespace {namespace} deleted (purge {record.purge_id})")
+
+
+#: estimate()'s arguments, as the `cost` command's options name them.
+_COST_OPTIONS = {
+    "files": "--files",
+    "avg_size_bytes": "--avg-size",
+    "archive_size_bytes": "--archive-size",
+    "storage_class": "--storage-class",
+    "tier": "--tier",
+}
+
+
+@app.command()
+def cost(
+    *,
+    files: Annotated[int, typer.Option(help="How many files.")],
+    avg_size: Annotated[str, typer.Option(help="Their average size: 100KB, 2MB, 1.5GiB (KB: 1000 bytes, KiB: 1024).")],
+    archive_size: Annotated[str, typer.Option(help="The size of a bundle (zip): 500MB, 2GB.")],
+    storage_class: Annotated[
+        str, typer.Option(help="DEEP_ARCHIVE, or GLACIER (Glacier Flexible Retrieval).")
+    ] = "DEEP_ARCHIVE",
+    tier: Annotated[str, typer.Option(help="The restore tier: Standard, Bulk, Expedited (GLACIER only).")] = "Standard",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the estimate as JSON.")] = False,
+) -> None:
+    """Compare archiving files one object each (lifecycle transition) with bundling them into zips, in USD.
+
+    Uses the us-east-1 list prices shipped in archive_io/files/prices.json, printed with their date
+    and source. Exits 2 on bad input.
+    """
+    from rich.markup import escape
+
+    from archive_io.files.cost import estimate, parse_size
+
+    try:
+        sizes = []
+        for option, text in (("--avg-size", avg_size), ("--archive-size", archive_size)):
+            try:
+                sizes.append(parse_size(text))
+            except ValueError as exc:
+                raise ValueError(f"{option}: {exc}") from None
+        result = estimate(files, sizes[0], sizes[1], storage_class, tier)
+    except ValueError as exc:
+        name, colon, reason = str(exc).partition(":")
+        message = f"{_COST_OPTIONS.get(name, name)}:{reason}" if colon else str(exc)
+        console.print(f"[red]{escape(message)}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        print(result.model_dump_json(indent=2))
+    else:
+        _print_cost(result)
+
+
+def _print_cost(estimate: Any) -> None:
+    from archive_io.files.cost import format_size, format_usd
+
+    per_object, bundling, prices = estimate.per_object, estimate.bundling, estimate.prices
+    table = Table(
+        title=f"{estimate.files:,} files of {format_size(estimate.avg_size_bytes)} "
+        f"({format_size(estimate.total_bytes)}) into {estimate.storage_class}, {prices.region}"
+    )
+    table.add_column("")
+    table.add_column("per-object transition", justify="right")
+    table.add_column(f"bundling ({format_size(estimate.archive_size_bytes)} zips)", justify="right")
+    table.add_row(
+        "objects archived", f"{per_object.archived_objects:,} files", f"{bundling.archived_objects:,} bundles"
+    )
+    table.add_row(
+        "requests, once",
+        f"{format_usd(per_object.requests_cost)} ({per_object.requests:,})",
+        f"{format_usd(bundling.requests_cost)} ({bundling.requests:,})",
+    )
+    for label, field in (("storage, 12 months", "storage_per_year"), ("overhead, 12 months", "overhead_per_year")):
+        table.add_row(label, format_usd(getattr(per_object, field)), format_usd(getattr(bundling, field)))
+    table.add_row(
+        "[bold]first year", f"[bold]{format_usd(per_object.first_year)}", f"[bold]{format_usd(bundling.first_year)}"
+    )
+    table.add_row(
+        "[bold]each year after", f"[bold]{format_usd(per_object.yearly)}", f"[bold]{format_usd(bundling.yearly)}"
+    )
+    table.add_row(
+        f"restore 1 file ({estimate.tier})",
+        f"{format_usd(per_object.restore_one_file)} ({format_size(per_object.restored_bytes)})",
+        f"{format_usd(bundling.restore_one_file)} ({format_size(bundling.restored_bytes)})",
+    )
+    console.print(table)
+
+    def saving(cheaper: str, amount: Any) -> str:
+        if cheaper == "neither":
+            return "both cost the same"
+        return f"{'bundling' if cheaper == 'bundling' else 'per-object transition'} saves {format_usd(abs(amount))}"
+
+    extra = bundling.restore_one_file - per_object.restore_one_file
+    console.print(
+        f"First year: {saving(estimate.cheaper_first_year, estimate.savings_first_year)}; "
+        f"each year after: {saving(estimate.cheaper_yearly, estimate.savings_yearly)}. "
+        + (
+            f"Restoring one file costs {format_usd(extra)} more from a bundle: the whole bundle is retrieved."
+            if extra > 0
+            else "Restoring one file costs the same either way."
+        ),
+        soft_wrap=True,
+    )
+    archive = prices.archive(estimate.storage_class)
+    restore = archive.retrieval[estimate.tier]
+    overhead = prices.archive_overhead
+    console.print(
+        f"Prices: {prices.region} list prices as of {prices.as_of} (recorded {prices.recorded}), {prices.source}",
+        soft_wrap=True,
+    )
+    for line in (
+        f"{estimate.storage_class}: storage {format_usd(archive.storage_per_gb_month)}/GB-month, "
+        f"lifecycle transition {format_usd(archive.transition_per_1000)}/1,000, "
+        f"PUT {format_usd(archive.put_per_1000)}/1,000, {estimate.tier} restore {format_usd(restore.per_gb)}/GB "
+        f"+ {format_usd(restore.per_1000_requests)}/1,000 requests, minimum {estimate.minimum_storage_days} days",
+        f"STANDARD: storage {format_usd(prices.standard.storage_per_gb_month)}/GB-month, "
+        f"PUT {format_usd(prices.standard.put_per_1000)}/1,000, GET {format_usd(prices.standard.get_per_1000)}/1,000",
+        f"per archived object: {overhead.standard_bytes // 1024} KB at STANDARD + "
+        f"{overhead.archive_bytes // 1024} KB at {estimate.storage_class}; GB = 2^30 bytes; "
+        f"{estimate.part_bytes // 2**20} MiB parts; manifests {estimate.manifest_bytes_per_member} bytes a file",
+    ):
+        console.print(f"  {line}", soft_wrap=True, highlight=False)
 
 
 def _print_validation(table: str, iceberg: str, validation: Any) -> None:

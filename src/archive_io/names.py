@@ -35,6 +35,14 @@ class ResourceNames:
         """State machine name of `stepfunctions/<flow>.asl.json`."""
         return f"{self.prefix}-{flow.replace('_', '-')}"
 
+    def batch_job(self, container: str) -> str:
+        """Batch job definition of the image built from `batch_containers/<container>/`."""
+        return f"{self.prefix}-{container.replace('_', '-')}"
+
+    @property
+    def batch_queue(self) -> str:
+        return f"{self.prefix}-jobs"
+
     @property
     def runs_table(self) -> str:
         return f"{self.prefix}-runs"
@@ -46,6 +54,24 @@ class ResourceNames:
     @property
     def purges_table(self) -> str:
         return f"{self.prefix}-purges"
+
+    @property
+    def file_index_table(self) -> str:
+        return f"{self.prefix}-file-index"
+
+    @property
+    def restores_table(self) -> str:
+        return f"{self.prefix}-restores"
+
+    @property
+    def files_bucket(self) -> str:
+        """Bundles of archived files (zips in Glacier) and their manifests."""
+        return f"{self.prefix}-files"
+
+    @property
+    def restored_bucket(self) -> str:
+        """Files extracted by restores, under their original keys."""
+        return f"{self.prefix}-restored"
 
     @property
     def warehouse_bucket(self) -> str:

@@ -11,6 +11,7 @@ from archive_io.aws.connections import ConnectionRepository
 from archive_io.aws.locks import TableLocks
 from archive_io.aws.purges import PurgeLog
 from archive_io.aws.reports import ReportStore
+from archive_io.aws.restores import RestoreLog
 from archive_io.aws.runs import RunRepository
 from archive_io.settings import Settings
 
@@ -33,6 +34,10 @@ class Runtime:
     @cached_property
     def purges(self) -> PurgeLog:
         return PurgeLog(self.aws.dynamodb, self.settings.purges_table)
+
+    @cached_property
+    def restores(self) -> RestoreLog:
+        return RestoreLog(self.aws.dynamodb, self.settings.restores_table, self.aws.s3, self.settings.files_bucket)
 
     @cached_property
     def connections(self) -> ConnectionRepository:

@@ -20,12 +20,18 @@ ENDPOINT_URL = "ARCHIVE_IO_ENDPOINT_URL"
 RUNS_TABLE = "ARCHIVE_IO_RUNS_TABLE"
 LOCKS_TABLE = "ARCHIVE_IO_LOCKS_TABLE"
 PURGES_TABLE = "ARCHIVE_IO_PURGES_TABLE"
+FILE_INDEX_TABLE = "ARCHIVE_IO_FILE_INDEX_TABLE"
+RESTORES_TABLE = "ARCHIVE_IO_RESTORES_TABLE"
+FILES_BUCKET = "ARCHIVE_IO_FILES_BUCKET"
+RESTORED_BUCKET = "ARCHIVE_IO_RESTORED_BUCKET"
 WAREHOUSE_BUCKET = "ARCHIVE_IO_WAREHOUSE_BUCKET"
 REPORTS_BUCKET = "ARCHIVE_IO_REPORTS_BUCKET"
 CONFIG_BUCKET = "ARCHIVE_IO_CONFIG_BUCKET"
 NOTIFICATIONS_TOPIC_ARN = "ARCHIVE_IO_NOTIFICATIONS_TOPIC_ARN"
 ARCHIVAL_FLOW_ARN = "ARCHIVE_IO_ARCHIVAL_FLOW_ARN"
 PURGE_FLOW_ARN = "ARCHIVE_IO_PURGE_FLOW_ARN"
+FILE_ARCHIVE_FLOW_ARN = "ARCHIVE_IO_FILE_ARCHIVE_FLOW_ARN"
+RESTORE_FLOW_ARN = "ARCHIVE_IO_RESTORE_FLOW_ARN"
 CONNECTION_SECRET_PREFIX = "ARCHIVE_IO_CONNECTION_SECRET_PREFIX"  # noqa: S105 (a variable name)
 
 _KEYS = {
@@ -35,12 +41,18 @@ _KEYS = {
     "runs_table": RUNS_TABLE,
     "locks_table": LOCKS_TABLE,
     "purges_table": PURGES_TABLE,
+    "file_index_table": FILE_INDEX_TABLE,
+    "restores_table": RESTORES_TABLE,
+    "files_bucket": FILES_BUCKET,
+    "restored_bucket": RESTORED_BUCKET,
     "warehouse_bucket": WAREHOUSE_BUCKET,
     "reports_bucket": REPORTS_BUCKET,
     "config_bucket": CONFIG_BUCKET,
     "notifications_topic_arn": NOTIFICATIONS_TOPIC_ARN,
     "archival_flow_arn": ARCHIVAL_FLOW_ARN,
     "purge_flow_arn": PURGE_FLOW_ARN,
+    "file_archive_flow_arn": FILE_ARCHIVE_FLOW_ARN,
+    "restore_flow_arn": RESTORE_FLOW_ARN,
     "connection_secret_prefix": CONNECTION_SECRET_PREFIX,
 }
 
@@ -59,12 +71,18 @@ class Settings(BaseModel):
     runs_table: str
     locks_table: str
     purges_table: str
+    file_index_table: str
+    restores_table: str
+    files_bucket: str
+    restored_bucket: str
     warehouse_bucket: str
     reports_bucket: str
     config_bucket: str
     notifications_topic_arn: str
     archival_flow_arn: str
     purge_flow_arn: str
+    file_archive_flow_arn: str
+    restore_flow_arn: str
     connection_secret_prefix: str
     endpoint_url: str | None = None
     catalog_name: str = ICEBERG_CATALOG

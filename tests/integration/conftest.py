@@ -18,6 +18,7 @@ import pytest
 from archive_io.local.demo import DemoClient
 
 READY = re.compile(r"ready: API (\S+) AWS (\S+)")
+THAW_SECONDS = 3
 
 
 @dataclass
@@ -46,7 +47,19 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     state_dir = tmp_path_factory.mktemp("platform")
     env = os.environ | {"POWERTOOLS_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "archive_io", "serve", "--port", "0", "--state-dir", str(state_dir)],
+        # Restores take THAW_SECONDS, as Glacier takes hours: the restore flow's Wait loop is exercised.
+        [
+            sys.executable,
+            "-m",
+            "archive_io",
+            "serve",
+            "--port",
+            "0",
+            "--state-dir",
+            str(state_dir),
+            "--thaw-seconds",
+            str(THAW_SECONDS),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

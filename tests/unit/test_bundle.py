@@ -55,8 +55,10 @@ def test_a_bundle_is_a_zip_that_standard_tools_open_with_every_member_where_its_
     s3: Any, tmp_path: Path
 ) -> None:
     objects = put_objects(s3)
-    members, size = write_bundle(s3, objects, TARGET, "bundles/b-0001.zip", "STANDARD", part_bytes=5 * MIB)
-    assert len(members) == len(objects)
+    written = write_bundle(s3, objects, TARGET, "bundles/b-0001.zip", "STANDARD", part_bytes=5 * MIB)
+    members, size = written.members, written.size
+    assert [m.original_key for m in members] == [o.key for o in objects]  # read ahead in parallel, written in order
+    assert written.missing == []
     head = s3.head_object(Bucket=TARGET, Key="bundles/b-0001.zip", ChecksumMode="ENABLED")
     assert head["ContentLength"] == size > 12 * MIB
     assert head.get("ChecksumCRC32")  # S3 verified each part's CRC-32
@@ -96,14 +98,49 @@ def test_a_bundle_goes_straight_into_its_storage_class(s3: Any) -> None:
     assert s3.head_object(Bucket=TARGET, Key="bundles/deep.zip")["StorageClass"] == "DEEP_ARCHIVE"
 
 
-def test_a_failed_bundle_leaves_no_object_and_no_open_upload(s3: Any) -> None:
-    objects = put_objects(s3)[:20]
-    wrong = objects[5]
-    objects[5] = SourceObject(wrong.bucket, wrong.key, wrong.member, wrong.size + 1, wrong.etag, wrong.modified)
-    with pytest.raises(ValueError, match="listed as"):
-        write_bundle(s3, objects, TARGET, "bundles/broken.zip", "STANDARD")
+class CrashingS3:
+    """The S3 client, but the read of the n-th object fails: a crash in the middle of a bundle."""
+
+    def __init__(self, s3: Any, fail_at: int) -> None:
+        self._s3, self._fail_at, self._reads = s3, fail_at, 0
+        self.exceptions = s3.exceptions
+
+    def get_object(self, **kwargs: Any) -> Any:
+        self._reads += 1
+        if self._reads == self._fail_at:
+            raise ConnectionError("connection reset while reading a source object")
+        return self._s3.get_object(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._s3, name)
+
+
+def test_a_crash_in_the_middle_of_a_bundle_leaves_no_object_and_no_open_upload(s3: Any) -> None:
+    objects = put_objects(s3)  # the big files come last: parts were uploaded before the crash
+    with pytest.raises(ConnectionError):
+        write_bundle(
+            CrashingS3(s3, len(objects) - 1),  # type: ignore[arg-type]
+            objects,
+            TARGET,
+            "bundles/broken.zip",
+            "STANDARD",
+            part_bytes=5 * MIB,
+        )
     assert "Contents" not in s3.list_objects_v2(Bucket=TARGET, Prefix="bundles/broken.zip")
     assert not s3.list_multipart_uploads(Bucket=TARGET).get("Uploads")
+
+
+def test_a_file_deleted_since_planning_is_left_out_and_named(s3: Any, tmp_path: Path) -> None:
+    objects = put_objects(s3)[:10]
+    s3.delete_object(Bucket=SOURCE, Key=objects[3].key)
+    written = write_bundle(s3, objects, TARGET, "bundles/gone.zip", "STANDARD")
+    assert written.missing == [objects[3]]
+    assert [m.original_key for m in written.members] == [o.key for o in objects if o != objects[3]]
+    path = tmp_path / "gone.zip"
+    path.write_bytes(s3.get_object(Bucket=TARGET, Key="bundles/gone.zip")["Body"].read())
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None
+        assert objects[3].member not in archive.namelist()
 
 
 def test_members_keep_their_modification_time(s3: Any, tmp_path: Path) -> None:

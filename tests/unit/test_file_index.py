@@ -10,8 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from archive_io.files.bundle import SourceObject, write_bundle
-from archive_io.files.index import FileIndex, put_manifest
+from archive_io.files.bundle import Member, SourceObject, write_bundle
+from archive_io.files.index import FileIndex, create_index_table, put_manifest
 from archive_io.files.plan import list_files
 
 TABLE = "archive-io-test-file-index"
@@ -24,12 +24,7 @@ def aws() -> Iterator[tuple[Any, Any]]:
         ddb = boto3.client("dynamodb", region_name="us-east-1")
         s3.create_bucket(Bucket="landing")
         s3.create_bucket(Bucket="bundles")
-        ddb.create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        )
+        create_index_table(ddb, TABLE)
         yield s3, ddb
 
 
@@ -37,8 +32,7 @@ def bundle(s3: Any) -> tuple[list[SourceObject], Any]:
     for key in ("in/a/report.csv", "in/b/report.csv", "in/b/notes é.txt", "in/empty"):
         s3.put_object(Bucket="landing", Key=key, Body=key.encode() * 3 if key != "in/empty" else b"")
     files = list_files(s3, "landing", "in/")
-    members, _ = write_bundle(s3, files, "bundles", "claims/bundle-000001.zip", "DEEP_ARCHIVE")
-    return files, members
+    return files, write_bundle(s3, files, "bundles", "claims/bundle-000001.zip", "DEEP_ARCHIVE").members
 
 
 def test_the_manifest_lies_beside_the_bundle_in_standard(aws: tuple[Any, Any]) -> None:
@@ -66,19 +60,29 @@ def test_the_manifest_lies_beside_the_bundle_in_standard(aws: tuple[Any, Any]) -
     }
 
 
-def test_the_index_finds_a_file_by_key_and_lists_every_candidate_of_a_name(aws: tuple[Any, Any]) -> None:
+def test_the_index_finds_a_file_by_key_by_prefix_and_every_candidate_of_a_name(aws: tuple[Any, Any]) -> None:
     s3, ddb = aws
     _, members = bundle(s3)
     index = FileIndex(ddb, TABLE)
-    index.record("claims", "bundles", "claims/bundle-000001.zip", members)
-    index.record("claims", "bundles", "claims/bundle-000001.zip", members)  # a re-run writes the same items
-    assert ddb.scan(TableName=TABLE)["Count"] == 2 * len(members)
+    index.record("claims", "run-1", "bundles", "claims/bundle-000001.zip", "DEEP_ARCHIVE", members)
+    index.record("claims", "run-1", "bundles", "claims/bundle-000001.zip", "DEEP_ARCHIVE", members)  # a re-run
+    assert ddb.scan(TableName=TABLE)["Count"] == len(members)
     found = index.by_key("claims", "in/b/notes é.txt")
     assert found is not None
-    assert found["bundle_key"] == "claims/bundle-000001.zip"
-    assert found["member"] == "b/notes é.txt"
-    assert int(found["header_offset"]) > 0
+    assert (found.bundle_key, found.member, found.storage_class) == (
+        "claims/bundle-000001.zip",
+        "b/notes é.txt",
+        "DEEP_ARCHIVE",
+    )
+    assert found.header_offset > 0
     candidates = index.by_name("claims", "report.csv")
-    assert sorted(c["original_key"] for c in candidates) == ["in/a/report.csv", "in/b/report.csv"]
+    assert [c.original_key for c in candidates] == ["in/a/report.csv", "in/b/report.csv"]
+    assert [f.original_key for f in index.under_prefix("claims", "in/b/")] == ["in/b/notes é.txt", "in/b/report.csv"]
     assert index.by_key("claims", "in/nope") is None
     assert index.by_name("other-project", "report.csv") == []
+    etags = index.archived_etags("claims", ["in/a/report.csv", "in/nope"])
+    assert etags == {"in/a/report.csv": found_etag(members, "in/a/report.csv")}
+
+
+def found_etag(members: list[Member], key: str) -> str:
+    return next(m.etag for m in members if m.original_key == key)

@@ -53,3 +53,35 @@ def test_the_purge_step_runs_only_when_asked() -> None:
     choice = states["PurgeRequested"]
     assert choice["Choices"] == [{"Variable": "$.purge", "BooleanEquals": True, "Next": "PurgeTable"}]
     assert choice["Default"] == "TableDone"
+
+
+def test_file_archive_flow_writes_each_bundle_in_a_batch_job_and_a_failed_one_does_not_stop_the_others() -> None:
+    assert flows.placeholders("file_archive_flow") == {
+        "bundle_concurrency",
+        "file_plan_function_arn",
+        "bundler_job_queue_arn",
+        "bundler_job_definition_arn",
+        "report_function_arn",
+        "runs_table_name",
+        "notifications_topic_arn",
+    }
+    values: dict[str, str | int] = dict.fromkeys(flows.placeholders("file_archive_flow"), "x") | {
+        "bundle_concurrency": 5
+    }
+    states = json.loads(flows.render("file_archive_flow", values))["States"]
+    assert states["WriteBundles"]["MaxConcurrency"] == 5
+    bundle = states["WriteBundles"]["ItemProcessor"]["States"]
+    assert bundle["WriteBundle"]["Resource"] == "arn:aws:states:::batch:submitJob.sync"
+    assert bundle["WriteBundle"]["Catch"][0]["Next"] == "BundleFailed"
+    assert states["WriteBundles"]["Next"] == "BuildReport"
+
+
+def test_restore_flow_polls_until_thawed_before_extracting() -> None:
+    assert flows.placeholders("restore_flow") == {"restore_function_arn", "thaw_poll_seconds"}
+    values: dict[str, str | int] = {"restore_function_arn": "x", "thaw_poll_seconds": 900}
+    states = json.loads(flows.render("restore_flow", values))["States"]
+    assert states["WaitForThaw"]["Seconds"] == 900
+    assert states["WaitForThaw"]["Next"] == "CheckThawed"
+    assert states["CheckThawed"]["Next"] == "Thawed"
+    assert states["Thawed"]["Choices"][0]["Next"] == "ExtractFiles"
+    assert states["Thawed"]["Default"] == "WaitForThaw"

@@ -16,6 +16,7 @@ from botocore.config import Config
 from archive_io.settings import Settings
 
 if TYPE_CHECKING:
+    from mypy_boto3_batch import BatchClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_glue import GlueClient
     from mypy_boto3_iam import IAMClient
@@ -25,7 +26,10 @@ if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_stepfunctions import SFNClient
 
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, s3={"addressing_style": "path"})
+# A pool as large as the bundler's read concurrency (botocore's default is 10).
+_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 5}, s3={"addressing_style": "path"}, max_pool_connections=32
+)
 
 
 class AwsClients:
@@ -64,6 +68,10 @@ class AwsClients:
     @property
     def lambda_(self) -> LambdaClient:
         return self._client("lambda")  # type: ignore[no-any-return]
+
+    @property
+    def batch(self) -> BatchClient:
+        return self._client("batch")  # type: ignore[no-any-return]
 
     @property
     def iam(self) -> IAMClient:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import zipfile
 import zlib
 from base64 import b64encode
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -22,6 +24,10 @@ if TYPE_CHECKING:
 
 PART_BYTES = 16 * 1024 * 1024  # S3 parts: at least 5 MiB but the last, at most 10,000 of them
 COPY_BYTES = 1024 * 1024
+READ_CONCURRENCY = 16
+READ_WINDOW_BYTES = 64 * 1024 * 1024  # small objects read ahead, in memory at most
+READ_AHEAD_MAX = 8 * 1024 * 1024  # a larger object streams through instead of being read ahead
+COMPRESS_LEVEL = 6
 
 
 class MultipartWriter:
@@ -124,6 +130,67 @@ class Member:
     etag: str
 
 
+@dataclass(frozen=True)
+class Bundle:
+    """A written bundle: its members, its size, and the planned files that were gone when read."""
+
+    members: list[Member]
+    size: int
+    missing: list[SourceObject]
+
+
+class _Fetched:
+    """One source object as read ahead: whole in memory when small, else its open stream."""
+
+    def __init__(self, body: bytes | None, stream: Any, size: int, etag: str) -> None:
+        self.body, self.stream, self.size, self.etag = body, stream, size, etag
+
+    def chunks(self) -> Iterator[bytes]:
+        if self.body is not None:
+            yield self.body
+            return
+        while chunk := self.stream.read(COPY_BYTES):
+            yield chunk
+
+
+def _fetch(s3: S3Client, obj: SourceObject) -> _Fetched | None:
+    """The object's bytes (or stream); None when it no longer exists."""
+    try:
+        answer = s3.get_object(Bucket=obj.bucket, Key=obj.key)
+    except s3.exceptions.NoSuchKey:
+        return None
+    size, etag = answer["ContentLength"], answer["ETag"]
+    if size <= READ_AHEAD_MAX:
+        return _Fetched(answer["Body"].read(), None, size, etag)
+    return _Fetched(None, answer["Body"], size, etag)
+
+
+def _read_ahead(
+    s3: S3Client, objects: Iterable[SourceObject], concurrency: int, window_bytes: int
+) -> Iterator[tuple[SourceObject, _Fetched | None]]:
+    """The objects in order, each read by a pool of `concurrency` threads at most `window_bytes` ahead."""
+    pending: deque[tuple[SourceObject, Future[_Fetched | None]]] = deque()
+    ahead = 0
+    todo = iter(objects)
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bundle-read") as pool:
+        try:
+            while True:
+                while len(pending) < concurrency * 4 and (ahead < window_bytes or not pending):
+                    obj = next(todo, None)
+                    if obj is None:
+                        break
+                    pending.append((obj, pool.submit(_fetch, s3, obj)))
+                    ahead += min(obj.size, READ_AHEAD_MAX)
+                if not pending:
+                    return
+                obj, future = pending.popleft()
+                ahead -= min(obj.size, READ_AHEAD_MAX)
+                yield obj, future.result()
+        finally:
+            for _, future in pending:  # on an error, what was read ahead is dropped
+                future.cancel()
+
+
 def write_bundle(
     s3: S3Client,
     objects: Iterable[SourceObject],
@@ -132,27 +199,35 @@ def write_bundle(
     storage_class: str,
     *,
     part_bytes: int = PART_BYTES,
-) -> tuple[list[Member], int]:
-    """Stream the objects into a zip at s3://bucket/key: (its members, its size).
+    concurrency: int = READ_CONCURRENCY,
+    window_bytes: int = READ_WINDOW_BYTES,
+) -> Bundle:
+    """Stream the objects into a zip at s3://bucket/key.
 
-    On any error the multipart upload is aborted and the error raised: a bundle is whole or absent.
+    Reads run ahead on `concurrency` threads, at most `window_bytes` of small objects in memory;
+    larger objects stream through. An object deleted since it was listed is left out and named in
+    `missing`. On any error the multipart upload is aborted and the error raised: a bundle is
+    whole or absent.
     """
     writer = MultipartWriter(s3, bucket, key, storage_class, part_bytes)
     members = []
+    missing = []
     try:
         # allowZip64 (the default) writes ZIP64 records where a count or an offset needs them
-        with zipfile.ZipFile(writer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-            for obj in objects:
+        with zipfile.ZipFile(writer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive:
+            for obj, fetched in _read_ahead(s3, objects, concurrency, window_bytes):
+                if fetched is None:
+                    missing.append(obj)
+                    continue
                 info = zipfile.ZipInfo(obj.member, date_time=obj.modified.timetuple()[:6])
                 info.compress_type = zipfile.ZIP_DEFLATED
-                body = s3.get_object(Bucket=obj.bucket, Key=obj.key)["Body"]
                 copied = 0
-                with archive.open(info, "w", force_zip64=obj.size >= zipfile.ZIP64_LIMIT) as out:
-                    while chunk := body.read(COPY_BYTES):
+                with archive.open(info, "w", force_zip64=fetched.size >= zipfile.ZIP64_LIMIT) as out:
+                    for chunk in fetched.chunks():
                         out.write(chunk)
                         copied += len(chunk)
-                if copied != obj.size:
-                    raise ValueError(f"s3://{obj.bucket}/{obj.key}: read {copied} bytes, listed as {obj.size}")
+                if copied != fetched.size:
+                    raise ValueError(f"s3://{obj.bucket}/{obj.key}: read {copied} bytes of {fetched.size}")
                 members.append(
                     Member(
                         original_key=obj.key,
@@ -161,11 +236,11 @@ def write_bundle(
                         compressed_size=info.compress_size,
                         crc32=info.CRC,
                         header_offset=info.header_offset,
-                        etag=obj.etag,
+                        etag=fetched.etag,  # what was read, should the object have changed since the listing
                     )
                 )
         size = writer.complete()
     except BaseException:
         writer.abort()
         raise
-    return members, size
+    return Bundle(members, size, missing)

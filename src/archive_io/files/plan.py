@@ -77,5 +77,6 @@ def plan_bundles(
     return bundles
 
 
-def bundle_key(output_prefix: str, project: str, index: int) -> str:
-    return f"{output_prefix.rstrip('/')}/{project}/bundle-{index:06d}.zip".lstrip("/")
+def bundle_key(output_prefix: str, project: str, run_id: str, index: int) -> str:
+    """A bundle's key in the files bucket: a run's bundles never overwrite another run's."""
+    return f"{output_prefix.strip('/')}/{project}/{run_id}/bundle-{index:06d}.zip".lstrip("/")

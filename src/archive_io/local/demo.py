@@ -125,3 +125,16 @@ class DemoClient:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"run {run_id} still {run['status']} after {timeout:.0f} s")
             time.sleep(0.5)
+
+    def wait_for_restore(self, restore_id: str, timeout: float = 600) -> dict[str, Any]:
+        """Poll `GET /restores/{restore_id}` until the restore ends."""
+        deadline = time.monotonic() + timeout
+        while True:
+            response = self.get(f"/restores/{restore_id}")
+            response.raise_for_status()
+            restore: dict[str, Any] = response.json()
+            if restore["status"] in TERMINAL:
+                return restore
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"restore {restore_id} still {restore['status']} after {timeout:.0f} s")
+            time.sleep(0.5)

@@ -35,9 +35,10 @@ def served_settings(state_dir: Path) -> dict[str, str] | None:
 class LocalPlatform:
     """Start with `with LocalPlatform(state_dir, port) as platform:`; one per process."""
 
-    def __init__(self, state_dir: Path, port: int = 0) -> None:
+    def __init__(self, state_dir: Path, port: int = 0, thaw_seconds: int = 0) -> None:
         self.state_dir = state_dir
         self._port = port
+        self._thaw_seconds = thaw_seconds
         self.names = ResourceNames(ENV)
         self.router = emulator.TaskRouter()
         self._moto = emulator.MotoServer()
@@ -53,6 +54,7 @@ class LocalPlatform:
     def start(self) -> LocalPlatform:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         emulator.install(self.router)
+        emulator.set_thaw_seconds(self._thaw_seconds)
         endpoint = self._moto.start()
         settings = local_settings(self.names, REGION, endpoint)
         # Lambda handlers read their settings from the environment, as in AWS; here the

@@ -18,9 +18,10 @@ from archive_io.paths import project_root
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 GlueMain = Callable[[list[str]], None]
+BatchMain = Callable[[list[str], dict[str, str]], None]  # (the container's command, its environment)
 
 #: Lambda folders under lambdas/ and Glue scripts under glue_jobs/ the platform runs.
-LAMBDAS = ("api", "report", "schedule_fallback")
+LAMBDAS = ("api", "report", "schedule_fallback", "file_plan", "restore_files")
 GLUE_JOBS = ("archive_table", "validate_table", "purge_table", "purge_archive")
 
 

@@ -120,9 +120,9 @@ def _lock_tables(runtime: Runtime, run_id: str, request: ArchivalRequest) -> Non
 
 
 def run_is_running(runtime: Runtime, run_id: str) -> bool:
-    """Whether a run still holds its tables: its execution is RUNNING, or it is just being started."""
+    """Whether a run still holds its locks: its execution is RUNNING, or it is just being started."""
     try:
-        record = runtime.runs.get(run_id)
+        record = runtime.runs.get_any(run_id)
     except RunNotFoundError:
         return False
     if record.execution_arn is None:
