@@ -236,7 +236,7 @@ def get_purge(purge_id: Annotated[str, Path(pattern=r"^[a-z]+-[0-9]{8}-[0-9]{6}-
 @app.post("/legal-holds")
 def post_legal_hold(request: Annotated[LegalHoldRequest, Body()]) -> dict[str, Any]:
     record = change_legal_hold(runtime(), request)
-    logger.info("legal hold changed", extra={"table": request.iceberg_table, "hold": request.hold})
+    logger.info("legal hold changed", extra={"target": request.target, "hold": request.hold})
     return record.model_dump(mode="json")
 
 

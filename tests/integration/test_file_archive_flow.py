@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import requests
+from botocore.exceptions import ClientError
 
 from tests.conftest import payload
 from tests.integration.conftest import Served
@@ -202,3 +203,48 @@ def test_a_failed_bundle_fails_the_run_and_a_rerun_completes_only_what_it_held(s
     index = indexed(served, "claims-retry")
     assert sorted(i["key"] for i in index) == sorted(f"{prefix}{k}" for k in files)
     assert {i["run_id"] for i in index if i["key"] == f"{prefix}g/05.csv"} == {rerun["run_id"]}
+
+
+def test_sources_are_deleted_only_once_bundled_and_a_legal_hold_keeps_bundles_from_deletion(served: Served) -> None:
+    prefix = "20250412/"
+    put_landing(served, BUCKET, prefix, {f"h/{i}.txt": f"held {i}".encode() for i in range(5)})
+    body = payload("file_archival.json") | {
+        "project_name": "claims-held",
+        "prefix": prefix,
+        "file_count": 5,
+        "delete_source": True,
+    }
+    run = archive_files(served, body)
+    assert run["status"] == "SUCCEEDED", run
+    assert [b["sources_deleted"] for b in run["bundles"]] == [5]
+    s3 = served.aws("s3")
+    assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix)
+    assert len(indexed(served, "claims-held")) == 5
+
+    who = {"reason": "litigation 7", "requested_by": "legal", "requested_by_email": "legal@example.com"}
+    held = served.client.post("/legal-holds", {"project_name": "claims-held", "hold": True} | who)
+    assert held.status_code == 200, held.text
+    assert held.json()["tables"]["files/claims-held"]["objects_held"] == 2  # the bundle and its manifest
+    bundle = run["bundles"][0]
+    version = s3.head_object(Bucket=bundle["bucket"], Key=bundle["key"])["VersionId"]
+    with pytest.raises(ClientError, match="AccessDenied"):
+        s3.delete_object(Bucket=bundle["bucket"], Key=bundle["key"], VersionId=version)
+
+    # a run of a held project writes held bundles
+    put_landing(served, BUCKET, prefix, {"h/late.txt": b"late"})
+    later = archive_files(served, body | {"file_count": 1})
+    assert later["status"] == "SUCCEEDED", later
+    new = later["bundles"][0]
+    new_version = s3.head_object(Bucket=new["bucket"], Key=new["key"])["VersionId"]
+    with pytest.raises(ClientError, match="AccessDenied"):
+        s3.delete_object(Bucket=new["bucket"], Key=new["key"], VersionId=new_version)
+    # (moto answers GetObjectLegalHold only for objects not in Glacier: the manifest, in Standard, says it)
+    manifest = f"{new['key']}.manifest.json"
+    assert s3.get_object_legal_hold(Bucket=new["bucket"], Key=manifest)["LegalHold"]["Status"] == "ON"
+
+    released = served.client.post("/legal-holds", {"project_name": "claims-held", "hold": False} | who)
+    assert released.json()["tables"]["files/claims-held"]["objects_held"] == 4
+    assert s3.get_object_legal_hold(Bucket=new["bucket"], Key=manifest)["LegalHold"]["Status"] == "OFF"
+    unknown = served.client.post("/legal-holds", {"project_name": "no-such-project", "hold": True} | who)
+    assert unknown.status_code == 400
+    assert "no archived files in project 'no-such-project'" in unknown.json()["message"]

@@ -16,7 +16,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from archive_io.contracts.files import IndexedFile
 from archive_io.files.bundle import SourceObject, write_bundle
+from archive_io.files.plan import list_files
+from archive_io.files.restore import member_chunks
 
 SOURCE, TARGET = "files-source", "files-bundles"
 MIB = 1024 * 1024
@@ -151,3 +154,34 @@ def test_members_keep_their_modification_time(s3: Any, tmp_path: Path) -> None:
     path.write_bytes(s3.get_object(Bucket=TARGET, Key="bundles/t.zip")["Body"].read())
     with zipfile.ZipFile(path) as archive:
         assert archive.getinfo("one.txt").date_time == (2021, 6, 1, 12, 30, 10)
+
+
+def test_zip64_past_the_member_count_and_size_limits_still_opens_and_reads_by_range(
+    s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # zipfile's thresholds (65,535 members, 2 GiB) made small, as ZIP64 behaves the same past them.
+    monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 100)
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 64 * 1024)
+    for i in range(150):
+        body = os.urandom(100 * 1024) if i % 50 == 0 else f"{i}".encode() * 10
+        s3.put_object(Bucket=SOURCE, Key=f"z/{i:03}.bin", Body=body)
+    objects = list_files(s3, SOURCE, "z/")
+    written = write_bundle(s3, objects, TARGET, "bundles/zip64.zip", "STANDARD")
+    data = s3.get_object(Bucket=TARGET, Key="bundles/zip64.zip")["Body"].read()
+    assert b"PK\x06\x06" in data[-200:]  # the ZIP64 end of central directory record
+    path = tmp_path / "zip64.zip"
+    path.write_bytes(data)
+    tested = subprocess.run(["unzip", "-t", str(path)], capture_output=True, text=True, check=False)
+    assert tested.returncode == 0, tested.stdout[-2000:]
+    assert tested.stdout.count("testing: ") == 150
+    for member in written.members[:3] + written.members[48:52]:
+        place = IndexedFile(
+            original_key=member.original_key,
+            bundle_bucket=TARGET,
+            bundle_key="bundles/zip64.zip",
+            storage_class="STANDARD",
+            run_id="run-test",
+            **{k: getattr(member, k) for k in ("member", "size", "compressed_size", "crc32", "header_offset", "etag")},
+        )
+        restored = b"".join(member_chunks(s3, place))
+        assert restored == s3.get_object(Bucket=SOURCE, Key=member.original_key)["Body"].read()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from archive_io.contracts.archival import Email
 
@@ -30,15 +30,32 @@ class ArchivePurgeRequest(BaseModel):
 
 
 class LegalHoldRequest(BaseModel):
-    """Set or clear the legal hold of an archive table: held, nothing of it may be purged."""
+    """Set or clear a legal hold: of an archive table (nothing of it may be purged) or of a project's
+    file bundles (S3 Object Lock refuses their deletion). Give `iceberg_table` or `project_name`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    iceberg_table: IcebergName = Field(min_length=3, max_length=300, pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$")
+    iceberg_table: IcebergName | None = Field(
+        default=None, min_length=3, max_length=300, pattern=r"^[a-z0-9_]+\.[a-z0-9_]+$"
+    )
+    project_name: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$", description="Its file bundles."
+    )
     hold: bool
     reason: str = Field(min_length=1, max_length=1000)
     requested_by: str = Field(min_length=1, max_length=128)
     requested_by_email: Email
+
+    @model_validator(mode="after")
+    def _one_target(self) -> LegalHoldRequest:
+        if (self.iceberg_table is None) == (self.project_name is None):
+            raise ValueError("give exactly one of iceberg_table (a table) and project_name (its file bundles)")
+        return self
+
+    @property
+    def target(self) -> str:
+        """What is held, as the purges table records it: the table, or `files/<project>`."""
+        return self.iceberg_table or f"files/{self.project_name}"
 
 
 class PurgeStop(BaseModel):

@@ -27,6 +27,7 @@ from archive_io.aws.runs import RunExistsError, RunNotFoundError, now
 from archive_io.contracts import RunAccepted, RunStatus
 from archive_io.contracts.files import BundleResult, BundleStatus, FileArchivalRequest, FileRunRecord
 from archive_io.files.bundle import SourceObject, write_bundle
+from archive_io.files.holds import hold_bundle, project_held
 from archive_io.files.index import FileIndex, put_manifest
 from archive_io.files.plan import MB, bundle_key, check_count, list_files, plan_bundles
 from archive_io.tables.archival import IdempotencyConflictError, keyed_run_id, new_run_id, run_is_running
@@ -180,6 +181,8 @@ def bundle_task(runtime: Runtime, run_id: str, index: int) -> BundleResult:
             runtime.aws.s3, _planned(runtime, run_id, index), planned.bucket, planned.key, request.storage_class
         )
         put_manifest(runtime.aws.s3, planned.bucket, planned.key, written.members)
+        if project_held(runtime, request.project_name):  # a project under legal hold: its new bundles too
+            hold_bundle(runtime, planned.bucket, planned.key, hold=True)
         FileIndex(runtime.aws.dynamodb, runtime.settings.file_index_table).record(
             request.project_name, run_id, planned.bucket, planned.key, request.storage_class, written.members
         )

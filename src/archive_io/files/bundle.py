@@ -222,7 +222,9 @@ def write_bundle(
                 info = zipfile.ZipInfo(obj.member, date_time=obj.modified.timetuple()[:6])
                 info.compress_type = zipfile.ZIP_DEFLATED
                 copied = 0
-                with archive.open(info, "w", force_zip64=fetched.size >= zipfile.ZIP64_LIMIT) as out:
+                # ZIP64 sizes when the member (or its deflated form, a little larger if incompressible)
+                # may pass the limit; zipfile decides the rest (offsets, member count) by itself.
+                with archive.open(info, "w", force_zip64=fetched.size * 1.05 > zipfile.ZIP64_LIMIT) as out:
                     for chunk in fetched.chunks():
                         out.write(chunk)
                         copied += len(chunk)

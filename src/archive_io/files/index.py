@@ -112,6 +112,13 @@ class FileIndex:
         )
 
     def under_prefix(self, project: str, prefix: str) -> list[IndexedFile]:
+        """Every archived file of the project whose key starts with `prefix` ("": all of them)."""
+        if not prefix:  # DynamoDB refuses begins_with an empty string
+            return self._query(
+                KeyConditionExpression="#p = :p",
+                ExpressionAttributeNames={"#p": "project"},
+                ExpressionAttributeValues={":p": {"S": project}},
+            )
         return self._query(
             KeyConditionExpression="#p = :p AND begins_with(#k, :k)",
             ExpressionAttributeNames={"#p": "project", "#k": "key"},

@@ -32,6 +32,7 @@ from archive_io.contracts.purges import (
     PurgeOutcome,
     PurgeRecord,
 )
+from archive_io.files.holds import set_project_hold
 from archive_io.runtime import Runtime
 from archive_io.tables import iceberg
 from archive_io.tables.errors import RequestError
@@ -144,14 +145,19 @@ def start_retention_purge(runtime: Runtime, request: ArchivePurgeRequest) -> Pur
 
 
 def change_legal_hold(runtime: Runtime, request: LegalHoldRequest) -> PurgeRecord:
-    """Set or clear a table's legal hold, and record who did and why."""
-    try:
-        result = set_legal_hold(runtime, request.iceberg_table, request.hold)
-    except NoSuchTableError:
-        raise RequestError(f"iceberg_table: the archive has no table {request.iceberg_table!r}") from None
+    """Set or clear a table's or a project's file bundles' legal hold, and record who did and why."""
+    if request.project_name is not None:
+        held = set_project_hold(runtime, request.project_name, request.hold, request.reason)
+        outcome = PurgeOutcome.HOLD_SET if request.hold else PurgeOutcome.HOLD_CLEARED
+        result = ArchivePurge(iceberg_table=request.target, outcome=outcome, objects_held=held)
+    else:
+        try:
+            result = set_legal_hold(runtime, request.target, request.hold)
+        except NoSuchTableError:
+            raise RequestError(f"iceberg_table: the archive has no table {request.iceberg_table!r}") from None
     record = _new_record("hold", "legal-hold", request.requested_by, request.requested_by_email)
     record = record.model_copy(
-        update={"tables": {request.iceberg_table: result.model_copy(update={"reason": request.reason})}}
+        update={"tables": {request.target: result.model_copy(update={"reason": request.reason})}}
     )
     runtime.purges.create(record)
     return record
