@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import payload
 from tests.integration.conftest import Served
+from tests.integration.test_file_archive_flow import archive_files, put_landing
 
 pytestmark = pytest.mark.integration
 
@@ -78,3 +80,37 @@ def test_a_day_firing_twice_starts_one_run_and_it_purges_what_it_archived(served
     third = fire(served, f"{today}T14:00:00Z")
     assert third["started"] == []  # a new due row, but today's run of the table exists
     assert third["already_started"] == first["started"]
+
+
+def test_a_day_prefix_whose_archival_was_not_triggered_is_archived_once(served: Served) -> None:
+    bucket = "scheduled-landing"
+    put_landing(served, bucket, "sched/20250410/", {"a.csv": b"triggered", "b.csv": b"by the caller"})
+    put_landing(served, bucket, "sched/20250411/", {"c.csv": b"never", "d/e.csv": b"triggered"})
+    body = payload("file_archival.json") | {"project_name": "scheduled", "bucket_name": bucket}
+    triggered = archive_files(served, body | {"prefix": "sched/20250410/", "file_count": 2})
+    assert triggered["status"] == "SUCCEEDED", triggered
+    onboarding = {
+        "project_name": "scheduled",
+        "bucket_name": bucket,
+        "prefix_pattern": "sched/%Y%m%d/",
+        "archive_after_days": 1,
+        "lookback_days": 3,
+        "archive_size": 10,
+        "storage_class": "GLACIER",
+        "owner_email": "files@example.com",
+    }
+    s3 = served.aws("s3")
+    s3.put_object(Bucket="archive-io-local-config", Key="files-config/scheduled.yaml", Body=json.dumps(onboarding))
+    try:
+        first = fire(served, "2025-04-12T02:00:00Z")
+        second = fire(served, "2025-04-12T02:30:00Z")
+    finally:
+        s3.delete_object(Bucket="archive-io-local-config", Key="files-config/scheduled.yaml")
+    started = [s for s in first["started"] if "prefix" in s]
+    assert [s["prefix"] for s in started] == [f"s3://{bucket}/sched/20250411/"]  # 10 April was archived already
+    assert [s for s in second["started"] if "prefix" in s] == []
+    assert [s["run_id"] for s in second["already_started"] if "prefix" in s] == [started[0]["run_id"]]
+    run = served.client.wait_for_run(started[0]["run_id"], timeout=120)
+    assert run["status"] == "SUCCEEDED", run
+    assert run["request"]["storage_class"] == "GLACIER"
+    assert sum(b["members"] for b in run["bundles"]) == 2
