@@ -373,16 +373,25 @@ def demo(
     state_dir: StateDir = DEFAULT_STATE_DIR,
     rows: Annotated[int, typer.Option(help="Rows per demo table.")] = 500,
 ) -> None:
-    """Archive a demo SQLite database end to end on the embedded platform."""
+    """Archive a demo SQLite database and a day of small files end to end on the embedded platform,
+    then restore one of the files from Glacier."""
     _quiet_logs("WARNING")
-    from archive_io.local.demo import DEMO_CONNECTION, DemoClient, create_demo_database, load_payload
+    from archive_io.aws.clients import AwsClients
+    from archive_io.local.demo import (
+        DEMO_CONNECTION,
+        DemoClient,
+        create_demo_database,
+        demo_file_request,
+        load_payload,
+        put_demo_files,
+    )
     from archive_io.local.platform import LocalPlatform
 
     state_dir = state_dir.resolve()
     with console.status("Creating the demo database") as status:
         database = create_demo_database(state_dir / "demo.db", rows)
         status.update("Starting the embedded platform")
-        with LocalPlatform(state_dir) as platform:
+        with LocalPlatform(state_dir, thaw_seconds=DEMO_THAW_SECONDS) as platform:
             client = DemoClient(platform.api_url)
             response = client.post("/connections", {"name": DEMO_CONNECTION, "url": f"sqlite:///{database}"})
             if response.status_code != 201:
@@ -400,17 +409,50 @@ def demo(
                 status.update(f"Run {run_id} {run['status']}: " + ", ".join(states))
 
             run = client.wait_for_run(run_id, on_update=progress)
-            report = client.get(f"/reports/{run_id}")
-            report_path = None
-            if report.status_code == 200:
-                pdf = client.http.get(report.json()["url"], timeout=60)
-                pdf.raise_for_status()
-                report_path = state_dir / "reports" / f"archival-report-{run_id}.pdf"
-                report_path.parent.mkdir(parents=True, exist_ok=True)
-                report_path.write_bytes(pdf.content)
+            report_path = _save_report(client, state_dir, run_id)
+
+            status.update("Archiving a day of small files to Glacier Deep Archive")
+            assert platform.settings is not None
+            count = put_demo_files(AwsClients(platform.settings).s3)
+            response = client.post("/archive", demo_file_request(count))
+            if response.status_code != 202:
+                console.print(f"[red]POST /archive (files) failed ({response.status_code}): {response.text}")
+                raise typer.Exit(1)
+            file_run = client.wait_for_run(response.json()["run_id"])
+            file_report = _save_report(client, state_dir, file_run["run_id"])
+            wanted = "5007_20250410.csv"
+            status.update(
+                f"Restoring {wanted} from its bundle (thawing takes {DEMO_THAW_SECONDS} s here, hours in AWS)"
+            )
+            response = client.post("/restore", {"project_name": "demo", "filename": wanted})
+            restore = client.wait_for_restore(response.json()["restore_id"]) if response.status_code == 202 else None
     console.print(_summary(run))
     if run.get("error"):
         console.print(f"[red]{run['error']}: {run.get('cause')}")
     console.print(f"PDF report: {report_path}" if report_path else "[red]no report was produced")
-    if run["status"] != "SUCCEEDED":
+    bundles = file_run.get("bundles", [])
+    console.print(
+        f"File archival {file_run['run_id']}: {file_run['status']}, {sum(b['members'] for b in bundles)} files "
+        f"in {len(bundles)} zips in {file_run['request']['storage_class']}; report: {file_report}"
+    )
+    restored = restore["files"][0] if restore else {}
+    console.print(
+        f"Restore of {wanted}: {restored.get('status', response.text)} -> s3://{restored.get('bucket')}/{restored.get('key')}"
+    )
+    if run["status"] != "SUCCEEDED" or file_run["status"] != "SUCCEEDED" or restored.get("status") != "RESTORED":
         raise typer.Exit(1)
+
+
+DEMO_THAW_SECONDS = 2
+
+
+def _save_report(client: Any, state_dir: Path, run_id: str) -> Path | None:
+    report = client.get(f"/reports/{run_id}")
+    if report.status_code != 200:
+        return None
+    pdf = client.http.get(report.json()["url"], timeout=60)
+    pdf.raise_for_status()
+    path: Path = state_dir / "reports" / f"report-{run_id}.pdf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pdf.content)
+    return path

@@ -32,3 +32,5 @@ def test_demo_archives_the_three_tables_and_writes_the_report(tmp_path: Path) ->
     assert match, out
     pages = PdfReader(match[1]).pages
     assert "PASSED" in pages[0].extract_text()
+    assert re.search(r"File archival run-\S+: SUCCEEDED, 120 files in 3 zips in DEEP_ARCHIVE", out), out
+    assert "Restore of 5007_20250410.csv: RESTORED -> s3://archive-io-local-restored/20250410/invoices/" in out

@@ -26,9 +26,9 @@ if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_stepfunctions import SFNClient
 
-# A pool as large as the bundler's read concurrency (botocore's default is 10).
+# A pool for the bundler's parallel reads (botocore's default is 10); locally, several bundle jobs share it.
 _CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 5}, s3={"addressing_style": "path"}, max_pool_connections=32
+    retries={"mode": "standard", "max_attempts": 5}, s3={"addressing_style": "path"}, max_pool_connections=64
 )
 
 

@@ -138,3 +138,33 @@ class DemoClient:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"restore {restore_id} still {restore['status']} after {timeout:.0f} s")
             time.sleep(0.5)
+
+
+DEMO_BUCKET = "demo-landing"
+DEMO_PREFIX = "20250410/"
+
+
+def put_demo_files(s3: Any, count: int = 120) -> int:
+    """Small CSV files under a day's prefix of a landing bucket, as seed 002's workflow leaves them."""
+    rnd = random.Random(20250410)  # noqa: S311 (reproducible demo data, not secrets)
+    s3.create_bucket(Bucket=DEMO_BUCKET)
+    for i in range(count):
+        rows = "".join(
+            f"{5000 + i},{rnd.uniform(1, 900):.2f},{rnd.choice(_CITIES)}\n" for _ in range(rnd.randint(5, 400))
+        )
+        folder = ("claims", "invoices", "letters")[i % 3]
+        s3.put_object(
+            Bucket=DEMO_BUCKET, Key=f"{DEMO_PREFIX}{folder}/{5000 + i}_20250410.csv", Body=f"id,amount,city\n{rows}"
+        )
+    return count
+
+
+def demo_file_request(count: int) -> dict[str, Any]:
+    return load_payload("file_archival.json") | {
+        "project_name": "demo",
+        "bucket_name": DEMO_BUCKET,
+        "prefix": DEMO_PREFIX,
+        "file_count": count,
+        "max_files_per_archive": 50,
+        "output_prefix": "demo",
+    }
