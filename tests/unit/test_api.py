@@ -306,3 +306,36 @@ def test_partition_by_must_name_an_archived_date_column(aws: dict[str, Any]) -> 
     status, answer = call("POST", "/archive", body)
     assert status == 202, answer
     assert call("GET", f"/runs/{answer['run_id']}")[1]["tables"]["leads"]["partition"] == ["Created At", "day"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "problem"),
+    [
+        (lambda b: b.pop("file_count"), "files.file_count: Field required"),
+        (
+            lambda b: b.update(storage_class="STANDARD_IA"),
+            "files.storage_class: Input should be 'DEEP_ARCHIVE' or 'GLACIER'",
+        ),
+        (lambda b: b.update(archive_size=0), "files.archive_size: Input should be greater than or equal to 1"),
+        (lambda b: b.update(bucket_name="Not_A_Bucket"), "files.bucket_name"),
+    ],
+)
+def test_a_bad_file_archival_body_names_its_field_and_not_the_table_fields(
+    aws: dict[str, Any], mutate: Any, problem: str
+) -> None:
+    body = payload("file_archival.json")
+    mutate(body)
+    status, answer = call("POST", "/archive", body)
+    assert status == 400, answer
+    assert problem in answer["message"]
+    assert "glue_connection" not in answer["message"]
+    assert aws["ddb"].scan(TableName=SETTINGS.runs_table)["Count"] == 0
+
+
+def test_a_restore_names_what_is_wrong_in_its_body(aws: dict[str, Any]) -> None:
+    status, answer = call("POST", "/restore", {"project_name": "claims"})
+    assert status == 400
+    assert "give exactly one of filename, filenames, prefix (got none)" in answer["message"]
+    status, answer = call("POST", "/restore", {"project_name": "claims", "filename": "a.csv", "retrieval_tier": "Fast"})
+    assert status == 400
+    assert "retrieval_tier: Input should be 'Expedited', 'Standard' or 'Bulk'" in answer["message"]
