@@ -118,14 +118,7 @@ class RunRepository:
 
     def put_bundle(self, run_id: str, bundle: BundleResult) -> None:
         """One bundle's entry: each bundle job writes its own, without read-modify-write races."""
-        self._ddb.update_item(
-            TableName=self._table,
-            Key={"run_id": {"S": run_id}},
-            UpdateExpression="SET bundles.#b = :r, updated_at = :now",
-            ConditionExpression="attribute_exists(run_id)",
-            ExpressionAttributeNames={"#b": f"{bundle.index:06d}"},
-            ExpressionAttributeValues={":r": {"S": bundle.model_dump_json()}, ":now": {"S": now().isoformat()}},
-        )
+        self._put_entry(run_id, "bundles", f"{bundle.index:06d}", bundle.model_dump_json())
 
     def set_purge_stop(self, run_id: str, stop: bool = True) -> None:
         """The flag a running source purge reads before each chunk: set, it stops after the chunk."""
@@ -138,16 +131,17 @@ class RunRepository:
         )
 
     def put_table(self, run_id: str, result: TableResult) -> None:
+        self._put_entry(run_id, "tables", result.table_name, result.model_dump_json())
+
+    def _put_entry(self, run_id: str, map_name: str, entry: str, document: str) -> None:
+        """One entry of a run's map: each task writes its own, without read-modify-write races."""
         self._ddb.update_item(
             TableName=self._table,
             Key={"run_id": {"S": run_id}},
-            UpdateExpression="SET tables.#t = :r, updated_at = :now",
+            UpdateExpression=f"SET {map_name}.#e = :r, updated_at = :now",
             ConditionExpression="attribute_exists(run_id)",
-            ExpressionAttributeNames={"#t": result.table_name},
-            ExpressionAttributeValues={
-                ":r": {"S": result.model_dump_json()},
-                ":now": {"S": now().isoformat()},
-            },
+            ExpressionAttributeNames={"#e": entry},
+            ExpressionAttributeValues={":r": {"S": document}, ":now": {"S": now().isoformat()}},
         )
 
     def set_fields(self, run_id: str, **fields: str) -> None:

@@ -1519,6 +1519,20 @@ def render_archival_report(
         *_details_section(record),
         *_lineage_section(record, warehouse),
     ]
+    first, later = _decorations(record, verdict)
+    subject = f"{verdict.value}: {record.request.source_database}.{record.request.source_schema}"
+    return build_pdf(story, title=f"Archival report {record.run_id}", subject=subject, first=first, later=later)
+
+
+def build_pdf(
+    story: list[Any],
+    *,
+    title: str,
+    subject: str,
+    first: Callable[[Any, Any], None] | None = None,
+    later: Callable[[Any, Any], None] | None = None,
+) -> bytes:
+    """A4 pages with the report's margins, numbered "Page n of N"."""
     buffer = BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -1527,11 +1541,11 @@ def render_archival_report(
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN,
-        title=f"Archival report {record.run_id}",
+        title=title,
         author="Archive-IO",
-        subject=f"{verdict.value}: {record.request.source_database}.{record.request.source_schema}",
+        subject=subject,
         creator="Archive-IO",
     )
-    first, later = _decorations(record, verdict)
-    document.build(story, onFirstPage=first, onLaterPages=later, canvasmaker=_NumberedCanvas)
+    hooks = {k: v for k, v in (("onFirstPage", first), ("onLaterPages", later)) if v is not None}
+    document.build(story, canvasmaker=_NumberedCanvas, **hooks)
     return buffer.getvalue()

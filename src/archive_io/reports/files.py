@@ -6,12 +6,10 @@ It shares the table archival report's look (styles, tables, page furniture) from
 from __future__ import annotations
 
 from datetime import datetime
-from io import BytesIO
 from typing import Any
 
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import HRFlowable, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import HRFlowable, Spacer, Table, TableStyle
 
 from archive_io.contracts import Verdict
 from archive_io.contracts.files import BundleStatus, FileRunRecord
@@ -20,7 +18,6 @@ from archive_io.reports.archival import (
     DASH,
     FRAME_WIDTH,
     GREEN,
-    MARGIN,
     NAVY,
     RED,
     Fact,
@@ -33,11 +30,11 @@ from archive_io.reports.archival import (
     _grid,
     _heads,
     _markup,
-    _NumberedCanvas,
     _para,
     _plural,
     _size,
     _time,
+    build_pdf,
 )
 
 LISTED_BUNDLES = 200
@@ -273,18 +270,5 @@ def render_file_report(
         *_cost(cost),
         *_restore_help(record),
     ]
-    buffer = BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
-        title=f"File archival report {record.run_id}",
-        author="Archive-IO",
-        subject=f"{(record.verdict or Verdict.FAILED).value}: {record.request.source}",
-        creator="Archive-IO",
-    )
-    document.build(story, canvasmaker=_NumberedCanvas)
-    return buffer.getvalue()
+    subject = f"{(record.verdict or Verdict.FAILED).value}: {record.request.source}"
+    return build_pdf(story, title=f"File archival report {record.run_id}", subject=subject)
