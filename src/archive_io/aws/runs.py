@@ -49,11 +49,14 @@ class RunRepository:
         }
         if record.execution_arn:
             item["execution_arn"] = {"S": record.execution_arn}
+        self._put_new(item)
+
+    def _put_new(self, item: dict[str, Any]) -> None:
         try:
             self._ddb.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(run_id)")
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise RunExistsError(record.run_id) from None
+                raise RunExistsError(item["run_id"]["S"]) from None
             raise
 
     def delete(self, run_id: str) -> None:
@@ -94,12 +97,7 @@ class RunRepository:
             "updated_at": {"S": record.updated_at.isoformat()},
             "bundles": {"M": {}},
         }
-        try:
-            self._ddb.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(run_id)")
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise RunExistsError(record.run_id) from None
-            raise
+        self._put_new(item)
 
     def set_plan(self, run_id: str, files_found: int, already_archived: int, bundles: list[BundleResult]) -> None:
         """A file archival run's plan: every bundle PLANNED."""

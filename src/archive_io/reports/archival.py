@@ -628,12 +628,16 @@ def _verdict_note(record: RunRecord, error: str | None) -> str:
 
 def _header(record: RunRecord, verdict: Verdict, error: str | None) -> list[Any]:
     request = record.request
-    title = [
-        _para("Archival report", "title"),
-        _para(f"{request.source_database}.{request.source_schema} · run {record.run_id}", "subtitle"),
-    ]
+    subtitle = f"{request.source_database}.{request.source_schema} · run {record.run_id}"
     badge = [_badge(verdict), Spacer(1, 2 * mm), _para(_verdict_note(record, error), "badge_note")]
-    header = Table([[title, badge]], colWidths=[FRAME_WIDTH - 60 * mm, 60 * mm])
+    return title_block("Archival report", subtitle, badge)
+
+
+def title_block(title: str, subtitle: str, badge: list[Any]) -> list[Any]:
+    """The first page's title and subtitle, the verdict badge on their right, and a rule below."""
+    header = Table(
+        [[[_para(title, "title"), _para(subtitle, "subtitle")], badge]], colWidths=[FRAME_WIDTH - 60 * mm, 60 * mm]
+    )
     header.setStyle(
         TableStyle(
             [

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.platypus import HRFlowable, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table
 
 from archive_io.contracts import Verdict
 from archive_io.contracts.files import BundleStatus, FileRunRecord
@@ -18,7 +18,6 @@ from archive_io.reports.archival import (
     DASH,
     FRAME_WIDTH,
     GREEN,
-    NAVY,
     RED,
     Fact,
     _badge,
@@ -35,6 +34,7 @@ from archive_io.reports.archival import (
     _size,
     _time,
     build_pdf,
+    title_block,
 )
 
 LISTED_BUNDLES = 200
@@ -43,23 +43,8 @@ ERROR_CHARS = 160
 
 
 def _header(record: FileRunRecord) -> list[Any]:
-    verdict = record.verdict or Verdict.FAILED
-    title = [
-        _para("File archival report", "title"),
-        _para(f"{record.request.source} · run {record.run_id}", "subtitle"),
-    ]
-    header = Table([[title, [_badge(verdict)]]], colWidths=[FRAME_WIDTH - 60 * mm, 60 * mm])
-    header.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("ALIGN", (1, 0), (1, 0), "CENTER"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
-    )
-    return [header, HRFlowable(width="100%", thickness=1, color=NAVY, spaceBefore=4 * mm, spaceAfter=4 * mm)]
+    subtitle = f"{record.request.source} · run {record.run_id}"
+    return title_block("File archival report", subtitle, [_badge(record.verdict or Verdict.FAILED)])
 
 
 def _totals(record: FileRunRecord) -> dict[str, Any]:
