@@ -37,7 +37,7 @@ class Runtime:
 
     @cached_property
     def restores(self) -> RestoreLog:
-        return RestoreLog(self.aws.dynamodb, self.settings.restores_table, self.aws.s3, self.settings.files_bucket)
+        return RestoreLog(self.aws.dynamodb, self.settings.restores_table, self.aws.s3, self.settings.reports_bucket)
 
     @cached_property
     def connections(self) -> ConnectionRepository:

@@ -1,7 +1,7 @@
 """Restores: the whole record (every file's state) in S3, an audit item per restore in DynamoDB.
 
 A restore may name a thousand files or a whole prefix: more than a DynamoDB item holds
-(400 KB), so the record lives in the files bucket and the table keeps who asked what, when.
+(400 KB), so the record lives in the reports bucket and the table keeps who asked what, when.
 """
 
 from __future__ import annotations

@@ -47,6 +47,7 @@ def lock_id(request: FileArchivalRequest) -> str:
 
 
 def plan_key(run_id: str, index: int) -> str:
+    """A bundle's file list, in the reports bucket beside the run's other working documents."""
     return f"plans/{run_id}/bundle-{index:06d}.json"
 
 
@@ -139,7 +140,7 @@ def plan_run(runtime: Runtime, run_id: str) -> dict[str, Any]:
     for index, group in enumerate(groups, start=1):
         document = [asdict(f) | {"modified": f.modified.isoformat()} for f in group]
         runtime.aws.s3.put_object(
-            Bucket=runtime.settings.files_bucket, Key=plan_key(run_id, index), Body=json.dumps(document).encode()
+            Bucket=runtime.settings.reports_bucket, Key=plan_key(run_id, index), Body=json.dumps(document).encode()
         )
         size = sum(f.size for f in group)
         key = bundle_key(request.output_prefix, request.project_name, run_id, index)
@@ -161,7 +162,7 @@ def plan_run(runtime: Runtime, run_id: str) -> dict[str, Any]:
 
 
 def _planned(runtime: Runtime, run_id: str, index: int) -> list[SourceObject]:
-    body = runtime.aws.s3.get_object(Bucket=runtime.settings.files_bucket, Key=plan_key(run_id, index))["Body"]
+    body = runtime.aws.s3.get_object(Bucket=runtime.settings.reports_bucket, Key=plan_key(run_id, index))["Body"]
     return [SourceObject(**(f | {"modified": datetime.fromisoformat(f["modified"])})) for f in json.loads(body.read())]
 
 
