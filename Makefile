@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test lint format unit integration bench clean
+.PHONY: install spark-jars demo serve test lint format unit integration bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,14 @@ $(INSTALLED): pyproject.toml
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
+
+# The local Spark engine's jars (Iceberg runtime, JDBC drivers): installs Debian packages where missing.
+SPARK_JARS := .spark-jars/.built
+$(SPARK_JARS): scripts/spark_jars.sh $(INSTALLED)
+	scripts/spark_jars.sh
+	touch $(SPARK_JARS)
+
+spark-jars: $(SPARK_JARS)
 
 demo: $(INSTALLED)
 	$(VENV)/bin/archive-io demo
@@ -32,7 +40,7 @@ format: $(INSTALLED)
 	$(VENV)/bin/ruff format .
 
 # pytest exits 5 when it collects no test: for this project that is a broken suite, not a pass.
-test: lint
+test: lint $(SPARK_JARS)
 	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing the run"; exit 1; fi; exit $$rc
 
@@ -46,6 +54,7 @@ integration: $(INSTALLED)
 bench: $(INSTALLED)
 	$(PY) benchmarks/archive_throughput.py
 	$(PY) benchmarks/validation.py
+	$(PY) benchmarks/file_bundling.py
 
 clean:
 	rm -rf $(VENV) .archive-io .mypy_cache .ruff_cache .pytest_cache

@@ -28,13 +28,15 @@ READ_CONCURRENCY = 16
 READ_WINDOW_BYTES = 64 * 1024 * 1024  # small objects read ahead, in memory at most
 READ_AHEAD_MAX = 8 * 1024 * 1024  # a larger object streams through instead of being read ahead
 COMPRESS_LEVEL = 6
+UPLOADS_IN_FLIGHT = 2  # parts being sent while the zip is written on (each PART_BYTES in memory)
 
 
 class MultipartWriter:
     """A write-only, unseekable file whose bytes go to an S3 multipart upload, a part at a time.
 
-    Each part carries its CRC-32 as an S3 additional checksum, which S3 verifies. `abort()` (or
-    leaving the `with` block on an error) aborts the upload, so no partial object remains.
+    Parts upload in the background, at most UPLOADS_IN_FLIGHT at once, while the zip goes on
+    being written. Each part carries its CRC-32 as an S3 additional checksum, which S3 verifies.
+    `abort()` aborts the upload, so no partial object remains.
     """
 
     def __init__(self, s3: S3Client, bucket: str, key: str, storage_class: str, part_bytes: int = PART_BYTES) -> None:
@@ -47,14 +49,15 @@ class MultipartWriter:
             ContentType="application/zip",
         )["UploadId"]
         self._buffer = bytearray()
-        self._parts: list[dict[str, Any]] = []
+        self._parts: list[Future[dict[str, Any]]] = []
+        self._uploads = ThreadPoolExecutor(max_workers=UPLOADS_IN_FLIGHT, thread_name_prefix="bundle-upload")
         self._written = 0
 
     def write(self, data: bytes) -> int:
         self._buffer += data
         self._written += len(data)
         while len(self._buffer) >= self._part_bytes:
-            self._upload(bytes(self._buffer[: self._part_bytes]))
+            self._submit(bytes(self._buffer[: self._part_bytes]))
             del self._buffer[: self._part_bytes]
         return len(data)
 
@@ -70,10 +73,15 @@ class MultipartWriter:
     def close(self) -> None:
         """The zip is done writing; `complete()` or `abort()` decides what becomes of the upload."""
 
-    def _upload(self, data: bytes) -> None:
-        number = len(self._parts) + 1
+    def _submit(self, data: bytes) -> None:
+        in_flight = [p for p in self._parts if not p.done()]
+        if len(in_flight) >= UPLOADS_IN_FLIGHT:  # bounded memory: wait for the oldest part
+            in_flight[0].result()
+        self._parts.append(self._uploads.submit(self._upload, len(self._parts) + 1, data))
+
+    def _upload(self, number: int, data: bytes) -> dict[str, Any]:
         crc = b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
-        self._s3.upload_part(
+        answer = self._s3.upload_part(
             Bucket=self.bucket,
             Key=self.key,
             UploadId=self._upload_id,
@@ -82,17 +90,15 @@ class MultipartWriter:
             ChecksumAlgorithm="CRC32",
             ChecksumCRC32=crc,
         )
-        self._parts.append({"PartNumber": number, "ChecksumCRC32": crc})
+        return {"PartNumber": number, "ChecksumCRC32": crc, "ETag": answer["ETag"]}
 
     def complete(self) -> int:
         """Upload the last part and complete the object; its size."""
         if self._buffer or not self._parts:
-            self._upload(bytes(self._buffer))
+            self._submit(bytes(self._buffer))
             self._buffer.clear()
-        parts = self._parts
-        etags = self._s3.list_parts(Bucket=self.bucket, Key=self.key, UploadId=self._upload_id)["Parts"]
-        for part, listed in zip(parts, etags, strict=True):
-            part["ETag"] = listed["ETag"]
+        parts = [p.result() for p in self._parts]
+        self._uploads.shutdown()
         self._s3.complete_multipart_upload(
             Bucket=self.bucket,
             Key=self.key,
@@ -102,6 +108,7 @@ class MultipartWriter:
         return self._written
 
     def abort(self) -> None:
+        self._uploads.shutdown(cancel_futures=True)  # waits for the parts being sent: then none is left
         self._s3.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self._upload_id)
 
 
