@@ -222,8 +222,8 @@ def main() -> None:
         f"| {n / floor:,.0f} | {mb / floor:,.1f} | 1.00x |"
     )
     for label, seconds, zipped in (
-        ("bundling, deflate 6 (default)", level6, zip6),
-        ("bundling, deflate 1", level1, zip1),
+        ("bundling, deflate 6", level6, zip6),
+        ("bundling, deflate 1 (the default)", level1, zip1),
     ):
         print(
             f"| {label}: zips {zipped / total:.0%} of the files | {seconds:.1f} | {n / seconds:,.0f} "
