@@ -51,10 +51,11 @@ integration: $(INSTALLED)
 	$(PY) -m pytest tests/integration tests/e2e $(PYTEST_ARGS)
 
 # Not part of `make test`: timings live in docs/benchmarks.md, measured against a floor in the same run.
-bench: $(INSTALLED)
+bench: $(INSTALLED) $(SPARK_JARS)
 	$(PY) benchmarks/archive_throughput.py
 	$(PY) benchmarks/validation.py
 	$(PY) benchmarks/file_bundling.py
+	$(PY) benchmarks/spark_engine.py
 
 clean:
 	rm -rf $(VENV) .archive-io .mypy_cache .ruff_cache .pytest_cache
