@@ -9,6 +9,7 @@ written to the restored bucket under its original key) and `failed`.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import struct
 import time
@@ -126,7 +127,7 @@ def start_restore(runtime: Runtime, request: RestoreRequest) -> RestoreRecord:
             TopicArn=settings.notifications_topic_arn,
             Protocol="email",
             Endpoint=request.email,
-            Attributes={"FilterPolicy": f'{{"email": ["{request.email}"]}}'},
+            Attributes={"FilterPolicy": json.dumps({"email": [request.email]})},
         )
     created = now()
     record = RestoreRecord(
@@ -142,7 +143,7 @@ def start_restore(runtime: Runtime, request: RestoreRequest) -> RestoreRecord:
     execution_arn = runtime.aws.stepfunctions.start_execution(
         stateMachineArn=settings.restore_flow_arn,
         name=record.restore_id,
-        input=f'{{"restore_id": "{record.restore_id}"}}',
+        input=json.dumps({"restore_id": record.restore_id}),
     )["executionArn"]
     record = record.model_copy(update={"execution_arn": execution_arn})
     runtime.restores.put(record)
