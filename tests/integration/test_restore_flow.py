@@ -163,3 +163,22 @@ def test_a_restore_by_prefix_restores_every_file_under_it(served: Served, archiv
     done = served.client.wait_for_restore(response.json()["restore_id"], timeout=120)
     assert sorted(f["file"] for f in done["files"]) == sorted(f"{PREFIX}{k}" for k in files() if k.startswith("day2/"))
     assert {f["status"] for f in done["files"]} == {"RESTORED"}
+
+
+def test_an_email_is_notified_through_the_platform_topic_filtered_to_it(
+    served: Served, archived: dict[str, Any]
+) -> None:
+    body = payload("restore.json") | {"project_name": PROJECT, "email": "claims.owner@example.com"}
+    response = served.client.post("/restore", body)
+    assert response.status_code == 202, response.text
+    done = served.client.wait_for_restore(response.json()["restore_id"], timeout=120)
+    assert done["status"] == "SUCCEEDED", done
+    sns = served.aws("sns")
+    topic = "arn:aws:sns:us-east-1:123456789012:archive-io-local-notifications"
+    [subscription] = [
+        s
+        for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+        if s["Endpoint"] == "claims.owner@example.com"
+    ]
+    policy = sns.get_subscription_attributes(SubscriptionArn=subscription["SubscriptionArn"])["Attributes"]
+    assert json.loads(policy["FilterPolicy"]) == {"email": ["claims.owner@example.com"]}
