@@ -9,6 +9,7 @@ with a ranged GET.
 
 from __future__ import annotations
 
+import sys
 import zipfile
 import zlib
 from base64 import b64encode
@@ -27,9 +28,8 @@ COPY_BYTES = 1024 * 1024
 READ_CONCURRENCY = 16
 READ_WINDOW_BYTES = 64 * 1024 * 1024  # small objects read ahead, in memory at most
 READ_AHEAD_MAX = 8 * 1024 * 1024  # a larger object streams through instead of being read ahead
-# Deflate's fastest level: bundling at 0.80x the read floor against 0.78x at level 6, with the same
-# ratio on mixed data (docs/benchmarks.md); a few per cent more bytes in Deep Archive cost less
-# than the CPU of a slower level.
+# Deflate's fastest level, set per member (zipfile ignores the archive's level for a ZipInfo):
+# a few per cent more bytes in Deep Archive cost less than the CPU of a slower level.
 COMPRESS_LEVEL = 1
 UPLOADS_IN_FLIGHT = 2  # parts being sent while the zip is written on (each PART_BYTES in memory)
 
@@ -231,6 +231,12 @@ def write_bundle(
                     continue
                 info = zipfile.ZipInfo(obj.member, date_time=obj.modified.timetuple()[:6])
                 info.compress_type = zipfile.ZIP_DEFLATED
+                # A ZipInfo's own level: zipfile ignores the archive's compresslevel for a ZipInfo given to
+                # open(), and would deflate at zlib's default (6).
+                if sys.version_info >= (3, 13):
+                    info.compress_level = COMPRESS_LEVEL
+                else:
+                    info._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]
                 copied = 0
                 # ZIP64 sizes when the member (or its deflated form, a little larger if incompressible)
                 # may pass the limit; zipfile decides the rest (offsets, member count) by itself.
