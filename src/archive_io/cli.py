@@ -38,6 +38,14 @@ def serve(
     thaw_seconds: Annotated[
         int, typer.Option(help="How long a restore from Glacier takes here (AWS: hours).", min=0)
     ] = 0,
+    spark_min_rows: Annotated[
+        int | None,
+        typer.Option(
+            help="Tables with at least this many rows (source statistics) go to the Spark engine, which "
+            "writes a Hadoop catalog under the state dir here; unset: the single-node engine only.",
+            min=0,
+        ),
+    ] = None,
 ) -> None:
     """Run the embedded platform in the foreground until interrupted."""
     _quiet_logs("INFO")
@@ -45,7 +53,7 @@ def serve(
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with LocalPlatform(state_dir.resolve(), port, thaw_seconds) as platform:
+    with LocalPlatform(state_dir.resolve(), port, thaw_seconds, spark_min_rows) as platform:
         settings = platform.settings
         assert settings is not None
         # One parseable line: scripts and tests wait for it.

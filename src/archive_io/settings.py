@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from functools import cache
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from archive_io.names import ICEBERG_CATALOG
 
@@ -33,6 +34,10 @@ PURGE_FLOW_ARN = "ARCHIVE_IO_PURGE_FLOW_ARN"
 FILE_ARCHIVE_FLOW_ARN = "ARCHIVE_IO_FILE_ARCHIVE_FLOW_ARN"
 RESTORE_FLOW_ARN = "ARCHIVE_IO_RESTORE_FLOW_ARN"
 CONNECTION_SECRET_PREFIX = "ARCHIVE_IO_CONNECTION_SECRET_PREFIX"  # noqa: S105 (a variable name)
+SPARK_MIN_ROWS = "ARCHIVE_IO_SPARK_MIN_ROWS"
+SPARK_MIN_BYTES = "ARCHIVE_IO_SPARK_MIN_BYTES"
+SPARK_CATALOG = "ARCHIVE_IO_SPARK_CATALOG"
+SPARK_WAREHOUSE = "ARCHIVE_IO_SPARK_WAREHOUSE"
 
 _KEYS = {
     "env": ENV,
@@ -54,6 +59,10 @@ _KEYS = {
     "file_archive_flow_arn": FILE_ARCHIVE_FLOW_ARN,
     "restore_flow_arn": RESTORE_FLOW_ARN,
     "connection_secret_prefix": CONNECTION_SECRET_PREFIX,
+    "spark_min_rows": SPARK_MIN_ROWS,
+    "spark_min_bytes": SPARK_MIN_BYTES,
+    "spark_catalog": SPARK_CATALOG,
+    "spark_warehouse": SPARK_WAREHOUSE,
 }
 
 
@@ -86,6 +95,13 @@ class Settings(BaseModel):
     connection_secret_prefix: str
     endpoint_url: str | None = None
     catalog_name: str = ICEBERG_CATALOG
+    # The Spark engine takes a table whose source statistics reach either threshold; unset, never.
+    spark_min_rows: int | None = Field(default=None, ge=0)
+    spark_min_bytes: int | None = Field(default=None, ge=0)
+    # Where the Spark jobs' Iceberg catalog is: the Glue Data Catalog over the warehouse bucket in
+    # AWS; a Hadoop catalog in `spark_warehouse` where Spark cannot reach S3 (the embedded platform).
+    spark_catalog: Literal["glue", "hadoop"] = "glue"
+    spark_warehouse: str | None = None
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, str]) -> Settings:

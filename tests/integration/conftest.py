@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -42,24 +43,12 @@ class Served:
         )
 
 
-@pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    state_dir = tmp_path_factory.mktemp("platform")
+@contextlib.contextmanager
+def serve(state_dir: Path, *options: str) -> Iterator[Served]:
+    """`archive-io serve` with these options in its own process, until the block ends."""
     env = os.environ | {"POWERTOOLS_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        # Restores take THAW_SECONDS, as Glacier takes hours: the restore flow's Wait loop is exercised.
-        [
-            sys.executable,
-            "-m",
-            "archive_io",
-            "serve",
-            "--port",
-            "0",
-            "--state-dir",
-            str(state_dir),
-            "--thaw-seconds",
-            str(THAW_SECONDS),
-        ],
+        [sys.executable, "-m", "archive_io", "serve", "--port", "0", "--state-dir", str(state_dir), *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -91,3 +80,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             process.wait(20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    # Restores take THAW_SECONDS, as Glacier takes hours: the restore flow's Wait loop is exercised.
+    with serve(tmp_path_factory.mktemp("platform"), "--thaw-seconds", str(THAW_SECONDS)) as platform:
+        yield platform

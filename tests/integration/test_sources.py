@@ -194,3 +194,49 @@ def test_bad_credentials_are_reported_without_the_password() -> None:
     with pytest.raises(SourceUnavailableError) as exc:
         PostgresSource("postgresql://nobody:hunter2@127.0.0.1:5432/nodb")
     assert "hunter2" not in str(exc.value)
+
+
+def test_table_statistics_come_from_the_catalogs(postgres: Any, mariadb: Any) -> None:
+    """The engine choice reads the sources' own estimates: rows and bytes, without a scan."""
+    with postgres.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS public.archive_io_stats")
+        cur.execute("CREATE TABLE public.archive_io_stats (id int PRIMARY KEY, note text)")
+        cur.execute("INSERT INTO public.archive_io_stats SELECT i, repeat('x', 100) FROM generate_series(1, 5000) i")
+    source = PostgresSource(PG_URL)
+    try:
+        never_analyzed = source.statistics("public", "archive_io_stats")
+        assert never_analyzed.rows is None  # reltuples -1: unknown, not an empty table
+        assert never_analyzed.bytes is not None
+        assert never_analyzed.bytes > 5000 * 100
+        with postgres.cursor() as cur:
+            cur.execute("ANALYZE public.archive_io_stats")
+        analyzed = source.statistics("public", "archive_io_stats")
+        assert analyzed.rows == 5000
+        assert "pg_class.reltuples" in analyzed.method
+        with pytest.raises(UnknownTableError, match=r"public\.no_such_table"):
+            source.statistics("public", "no_such_table")
+    finally:
+        source.close()
+        with postgres.cursor() as cur:
+            cur.execute("DROP TABLE public.archive_io_stats")
+
+    with mariadb.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS test.archive_io_stats")
+        cur.execute("CREATE TABLE test.archive_io_stats (id int PRIMARY KEY, note text) ENGINE=InnoDB")
+        cur.execute("INSERT INTO test.archive_io_stats SELECT seq, REPEAT('x', 100) FROM seq_1_to_5000")
+        cur.execute("ANALYZE TABLE test.archive_io_stats")
+        cur.fetchall()
+    mysql = MysqlSource(MY_URL)
+    try:
+        estimate = mysql.statistics("test", "archive_io_stats")
+        assert estimate.rows is not None
+        assert 2500 <= estimate.rows <= 10_000  # InnoDB's TABLE_ROWS is an estimate from sampled pages
+        assert estimate.bytes is not None
+        assert estimate.bytes >= 5000 * 100
+        assert "information_schema.TABLES" in estimate.method
+        with pytest.raises(UnknownTableError, match=r"test\.no_such_table"):
+            mysql.statistics("test", "no_such_table")
+    finally:
+        mysql.close()
+        with mariadb.cursor() as cur:
+            cur.execute("DROP TABLE test.archive_io_stats")

@@ -29,8 +29,9 @@ from archive_io.contracts.runs import Verdict
 from archive_io.spark import archive as spark_archive
 from archive_io.spark.checksum import checksum as spark_checksum
 from archive_io.spark.session import spark_session
+from archive_io.spark.validation import SparkArchiveSide, run_rows, spark_view
 from archive_io.tables import iceberg
-from archive_io.tables.archival import validate_archive
+from archive_io.tables.archival import iceberg_view, validate_archive
 from archive_io.tables.checksum import checksum_table
 from archive_io.tables.sources import Column, Source, arrow_schema, open_source, validated
 from archive_io.tables.sql import build_select
@@ -333,6 +334,56 @@ def test_the_validation_passes(archived: Archived) -> None:
         run_id=archived.run_id,
     )
     assert validation.verdict == Verdict.PASSED, validation.reasons
+
+
+def test_the_spark_validation_passes(archived: Archived, spark: SparkSession) -> None:
+    validation = validate_archive(
+        archived.source,
+        spark_view(spark, archived.identifier, archived.result.snapshot_id, archived.run_id),
+        sql=archived.sql,
+        columns=archived.columns,
+        key=archived.key,
+    )
+    assert validation.verdict == Verdict.PASSED, validation.reasons
+    assert validation.archive_rows == ROWS
+    assert validation.schema_differences == []
+
+
+def test_the_spark_profile_is_the_single_node_engines(archived: Archived, spark: SparkSession) -> None:
+    """Checksums per segment and every column's null count, min, max and sum, as pyiceberg and DuckDB give them."""
+    columns = validated(archived.columns)
+    single_node = iceberg.ArchiveSide(
+        archived.table, archived.result.snapshot_id, archived.run_id, columns, archived.key
+    )
+    rows = run_rows(spark, archived.identifier, archived.result.snapshot_id, archived.run_id)
+    spark_side = SparkArchiveSide(rows, columns, archived.key)
+    assert spark_side.key_bounds() == single_node.key_bounds() == (1, ROWS)
+    expected = single_node.profile(1)
+    assert len(expected.segments) > 1
+    actual = spark_side.profile(1)
+    assert actual.segments == expected.segments
+    assert actual.columns == expected.columns
+    # one level down, within two segments
+    parents = sorted(expected.segments)[:2]
+    assert spark_side.profile(2, parents).segments == single_node.profile(2, parents).segments
+
+
+def test_the_spark_validation_lists_the_differing_rows_as_the_single_node_one(
+    archived: Archived, spark: SparkSession
+) -> None:
+    """The source without rows 42 and 4242 (as if deleted since): both engines list exactly them as extra."""
+    quoted = '"id"' if archived.engine == "postgresql" else "`id`"
+    sql = f"{archived.sql} WHERE {quoted} NOT IN (42, 4242)"
+    verdicts = []
+    for view in (
+        spark_view(spark, archived.identifier, archived.result.snapshot_id, archived.run_id),
+        iceberg_view(archived.table, archived.result.snapshot_id, archived.run_id),
+    ):
+        validation = validate_archive(archived.source, view, sql=sql, columns=archived.columns, key=archived.key)
+        assert validation.verdict == Verdict.FAILED
+        assert (validation.missing_rows, validation.extra_rows, validation.changed_rows) == (0, 2, 0)
+        verdicts.append(sorted((d.kind.value, d.key["id"]) for d in validation.differences))
+    assert verdicts[0] == verdicts[1] == [("extra", "42"), ("extra", "4242")]
 
 
 def test_the_read_was_partitioned(archived: Archived, spark: SparkSession) -> None:

@@ -10,9 +10,13 @@ from archive_io import flows
 def test_archival_flow_placeholders_are_the_ones_the_platform_fills() -> None:
     assert flows.placeholders("archival_flow") == {
         "table_concurrency",
+        "choose_engine_function_arn",
         "archive_table_job_name",
         "validate_table_job_name",
         "purge_table_job_name",
+        "archive_table_spark_job_name",
+        "validate_table_spark_job_name",
+        "purge_table_spark_job_name",
         "report_function_arn",
         "runs_table_name",
         "notifications_topic_arn",
@@ -49,10 +53,30 @@ def test_purge_flow_placeholders_are_the_ones_the_platform_fills() -> None:
 def test_the_purge_step_runs_only_when_asked() -> None:
     values: dict[str, str | int] = dict.fromkeys(flows.placeholders("archival_flow"), "x") | {"table_concurrency": 1}
     states = json.loads(flows.render("archival_flow", values))["States"]["ArchiveTables"]["ItemProcessor"]["States"]
-    assert states["ValidateTable"]["Next"] == "PurgeRequested"
+    assert states["ValidateTable"]["Next"] == states["ValidateTableSpark"]["Next"] == "PurgeRequested"
     choice = states["PurgeRequested"]
-    assert choice["Choices"] == [{"Variable": "$.purge", "BooleanEquals": True, "Next": "PurgeTable"}]
+    spark, single_node = choice["Choices"]
+    assert spark["Next"] == "PurgeTableSpark"
+    assert {"Variable": "$.purge", "BooleanEquals": True} in spark["And"]
+    assert single_node == {"Variable": "$.purge", "BooleanEquals": True, "Next": "PurgeTable"}
     assert choice["Default"] == "TableDone"
+
+
+def test_each_table_runs_on_the_engine_chosen_for_it() -> None:
+    values: dict[str, str | int] = {p: p for p in flows.placeholders("archival_flow")} | {"table_concurrency": 1}
+    iterator = json.loads(flows.render("archival_flow", values))["States"]["ArchiveTables"]["ItemProcessor"]
+    states = iterator["States"]
+    assert iterator["StartAt"] == "ChooseEngine"
+    assert states["ChooseEngine"]["Parameters"]["FunctionName"] == "choose_engine_function_arn"
+    for step, spark_job, job in (
+        ("ArchiveEngine", "archive_table_spark_job_name", "archive_table_job_name"),
+        ("ValidateEngine", "validate_table_spark_job_name", "validate_table_job_name"),
+    ):
+        (spark,) = states[step]["Choices"]
+        assert spark["Variable"] == "$.engine.engine"
+        assert spark["StringEquals"] == "spark"
+        assert states[spark["Next"]]["Parameters"]["JobName"] == spark_job
+        assert states[states[step]["Default"]]["Parameters"]["JobName"] == job
 
 
 def test_file_archive_flow_writes_each_bundle_in_a_batch_job_and_a_failed_one_does_not_stop_the_others() -> None:

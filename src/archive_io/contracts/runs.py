@@ -155,6 +155,11 @@ class PurgeResult(BaseModel):
     seconds: float = 0.0
 
 
+class Engine(StrEnum):
+    SINGLE_NODE = "single_node"  # Arrow batches into pyiceberg (a Glue Python-shell job)
+    SPARK = "spark"  # partitioned JDBC reads into Iceberg (a Glue Spark job)
+
+
 class TableResult(BaseModel):
     """Progress and outcome of one source table within a run."""
 
@@ -167,6 +172,8 @@ class TableResult(BaseModel):
     partition: tuple[str, str] | None = Field(default=None, description="(column, year|month|day) of a new table")
     iceberg_table: str = Field(description="namespace.table in the archive catalog")
     iceberg_location: str | None = Field(default=None, description="the table's location in S3")
+    engine: Engine | None = Field(default=None, description="the engine that archives and validates the table")
+    engine_reason: str | None = Field(default=None, description="why that engine: the source's statistics")
     rows_archived: int | None = None
     bytes_archived: int | None = None
     snapshot_id: int | None = None

@@ -35,10 +35,13 @@ def served_settings(state_dir: Path) -> dict[str, str] | None:
 class LocalPlatform:
     """Start with `with LocalPlatform(state_dir, port) as platform:`; one per process."""
 
-    def __init__(self, state_dir: Path, port: int = 0, thaw_seconds: int = 0) -> None:
+    def __init__(
+        self, state_dir: Path, port: int = 0, thaw_seconds: int = 0, spark_min_rows: int | None = None
+    ) -> None:
         self.state_dir = state_dir
         self._port = port
         self._thaw_seconds = thaw_seconds
+        self._spark_min_rows = spark_min_rows
         self.names = ResourceNames(ENV)
         self.router = emulator.TaskRouter()
         self._moto = emulator.MotoServer()
@@ -56,7 +59,14 @@ class LocalPlatform:
         emulator.install(self.router)
         emulator.set_thaw_seconds(self._thaw_seconds)
         endpoint = self._moto.start()
-        settings = local_settings(self.names, REGION, endpoint)
+        settings = local_settings(self.names, REGION, endpoint).model_copy(
+            # Spark has no S3 client here (no AWS SDK jar): its jobs write a Hadoop catalog on disk
+            update={
+                "spark_min_rows": self._spark_min_rows,
+                "spark_catalog": "hadoop",
+                "spark_warehouse": str(self.state_dir / "spark-warehouse"),
+            }
+        )
         # Lambda handlers read their settings from the environment, as in AWS; here the
         # environment is this process's.
         os.environ.update(LOCAL_CREDENTIALS | {"AWS_DEFAULT_REGION": REGION} | settings.as_mapping())

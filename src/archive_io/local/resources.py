@@ -10,7 +10,7 @@ from archive_io import flows
 from archive_io.files import bundler
 from archive_io.files.index import create_index_table
 from archive_io.local.emulator import TaskRouter
-from archive_io.local.runtimes import GLUE_JOBS, LAMBDAS, glue_main, lambda_handler
+from archive_io.local.runtimes import GLUE_JOBS, LAMBDAS, SPARK_GLUE_JOBS, glue_main, lambda_handler
 from archive_io.names import ResourceNames
 from archive_io.paths import project_root
 from archive_io.settings import Settings
@@ -123,11 +123,12 @@ def provision(aws: AwsClients, names: ResourceNames, router: TaskRouter) -> None
         router.lambdas[names.function(folder)] = (lambda_handler(folder), created["FunctionArn"])
 
     job_arguments = {f"--{key}": value for key, value in environment.items()}
-    for script in GLUE_JOBS:
+    for script in (*GLUE_JOBS, *SPARK_GLUE_JOBS):
+        command, python = ("glueetl", "3") if script in SPARK_GLUE_JOBS else ("pythonshell", "3.9")
         aws.glue.create_job(
             Name=names.glue_job(script),
             Role=role_arn,
-            Command={"Name": "pythonshell", "ScriptLocation": f"glue_jobs/{script}.py", "PythonVersion": "3.9"},
+            Command={"Name": command, "ScriptLocation": f"glue_jobs/{script}.py", "PythonVersion": python},
             DefaultArguments=job_arguments,
             ExecutionProperty={"MaxConcurrentRuns": 50},
         )
@@ -189,9 +190,13 @@ def provision(aws: AwsClients, names: ResourceNames, router: TaskRouter) -> None
             "archival_flow",
             {
                 "table_concurrency": TABLE_CONCURRENCY,
+                "choose_engine_function_arn": function_arns["choose_engine"],
                 "archive_table_job_name": names.glue_job("archive_table"),
                 "validate_table_job_name": names.glue_job("validate_table"),
                 "purge_table_job_name": names.glue_job("purge_table"),
+                "archive_table_spark_job_name": names.glue_job("archive_table_spark"),
+                "validate_table_spark_job_name": names.glue_job("validate_table_spark"),
+                "purge_table_spark_job_name": names.glue_job("purge_table_spark"),
                 "report_function_arn": function_arns["report"],
                 "runs_table_name": settings.runs_table,
                 "notifications_topic_arn": settings.notifications_topic_arn,

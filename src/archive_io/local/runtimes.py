@@ -21,8 +21,9 @@ GlueMain = Callable[[list[str]], None]
 BatchMain = Callable[[list[str], dict[str, str]], None]  # (the container's command, its environment)
 
 #: Lambda folders under lambdas/ and Glue scripts under glue_jobs/ the platform runs.
-LAMBDAS = ("api", "report", "schedule_fallback", "file_plan", "restore_files")
-GLUE_JOBS = ("archive_table", "validate_table", "purge_table", "purge_archive")
+LAMBDAS = ("api", "report", "schedule_fallback", "file_plan", "restore_files", "choose_engine")
+GLUE_JOBS = ("archive_table", "validate_table", "purge_table", "purge_archive")  # Python shell
+SPARK_GLUE_JOBS = ("archive_table_spark", "validate_table_spark", "purge_table_spark")
 
 
 def _load(path: Path, module_name: str) -> ModuleType:

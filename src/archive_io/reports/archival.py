@@ -1098,12 +1098,20 @@ def _evidence_facts(table: TableResult, validation: Validation) -> Table:
     facts = [
         ("Primary key", Paragraph(key, S["cell"])),
         ("Source read", _para(validation.source_read or "not recorded", "cell")),
+        ("Engine", _para(_engine(table), "cell")),
         (
             "Time taken",
             Paragraph(f"archival {archival} · validation {_seconds(validation.seconds)}{checks}", S["cell"]),
         ),
     ]
     return _kv_grid(facts)
+
+
+def _engine(table: TableResult) -> str:
+    if table.engine is None:
+        return "not recorded"
+    name = {"spark": "Spark (Glue Spark job)", "single_node": "single-node (Arrow and pyiceberg)"}[table.engine.value]
+    return f"{name}: {table.engine_reason}" if table.engine_reason else name
 
 
 def _schema_flow(table: TableResult, validation: Validation) -> list[Any]:

@@ -327,6 +327,18 @@ def ensure_table(
             raise
 
 
+def table_properties(spark: SparkSession, identifier: str) -> dict[str, str]:
+    rows = spark.sql(f"SHOW TBLPROPERTIES {table_name(identifier)}").collect()
+    return {r["key"]: r["value"] for r in rows}
+
+
+def table_location(spark: SparkSession, identifier: str) -> str:
+    """Where the table's files are (an s3:// prefix in AWS)."""
+    jvm: Any = spark.sparkContext._jvm
+    table_id = jvm.org.apache.iceberg.catalog.TableIdentifier.parse(identifier)
+    return str(_iceberg_catalog(spark).loadTable(table_id).location())
+
+
 def _iceberg_catalog(spark: SparkSession) -> Any:
     session: Any = spark._jsparkSession
     return session.sessionState().catalogManager().catalog(CATALOG).icebergCatalog()
@@ -340,8 +352,7 @@ def strengthen_governance(
     spark: SparkSession, identifier: str, retention_years: int, retention_until: str, legal_hold: bool
 ) -> None:
     """As `iceberg.strengthen_governance`: never shorten retention nor lift a legal hold."""
-    rows = spark.sql(f"SHOW TBLPROPERTIES {table_name(identifier)}").collect()
-    properties = {r["key"]: r["value"] for r in rows}
+    properties = table_properties(spark, identifier)
     updates = {}
     if retention_years > int(properties.get(iceberg.RETENTION_YEARS_PROPERTY, "0")):
         updates[iceberg.RETENTION_YEARS_PROPERTY] = str(retention_years)

@@ -134,7 +134,7 @@ def _value_text(value: Column, kind: DataType, *, floats_done: bool) -> Column:
     if isinstance(kind, TimestampType):
         return F.unix_micros(value).cast(StringType())
     if isinstance(kind, TimestampNTZType):
-        return _naive_micros(value).cast(StringType())
+        return naive_micros(value).cast(StringType())
     if isinstance(kind, ArrayType):
         element = kind.elementType
         if not floats_done and _has_floats(element):
@@ -169,7 +169,7 @@ def _decimal_text(value: Column, kind: DecimalType) -> Column:
     return F.when(value == 0, F.lit("0." + "0" * kind.scale)).when(text.contains("E"), small).otherwise(text)
 
 
-def _naive_micros(value: Column) -> Column:
+def naive_micros(value: Column) -> Column:
     """A TIMESTAMP_NTZ as microseconds since 1970-01-01 00:00, from its fields (no time zone applies)."""
     days = F.unix_date(value.cast(DateType())).cast(LongType())
     minutes = (F.hour(value) * 60 + F.minute(value)).cast(LongType())

@@ -7,6 +7,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from datetime import timedelta
 
@@ -37,6 +38,8 @@ from archive_io.tables.sql import build_select, resolve_column
 from archive_io.tables.validation import (
     Comparison,
     Profile,
+    Side,
+    ValidatedColumn,
     compare_nullability,
     compare_schemas,
     judge,
@@ -206,7 +209,8 @@ def _start(runtime: Runtime, record: RunRecord) -> RunAccepted:
     return RunAccepted(run_id=record.run_id, status=RunStatus.RUNNING, status_url=f"/runs/{record.run_id}")
 
 
-def _table(runtime: Runtime, run_id: str, table_name: str) -> tuple[RunRecord, TableResult]:
+def table_of_run(runtime: Runtime, run_id: str, table_name: str) -> tuple[RunRecord, TableResult]:
+    """The run's record and its result for the table; KeyError when the run has no such table."""
     record = runtime.runs.get(run_id)
     if table_name not in record.tables:
         raise KeyError(f"run {run_id} has no table {table_name!r}")
@@ -225,7 +229,7 @@ def archive_table(runtime: Runtime, run_id: str, table_name: str, opener: Source
 
     Idempotent: when the run already committed this table (a retried job), nothing is appended.
     """
-    record, planned = _table(runtime, run_id, table_name)
+    record, planned = table_of_run(runtime, run_id, table_name)
     request = record.request
     started = time.monotonic()
     try:
@@ -238,11 +242,7 @@ def archive_table(runtime: Runtime, run_id: str, table_name: str, opener: Source
                 catalog,
                 planned.iceberg_table,
                 iceberg.archive_schema(source_schema),
-                {
-                    iceberg.RETENTION_YEARS_PROPERTY: str(request.retention_policy),
-                    iceberg.LEGAL_HOLD_PROPERTY: str(request.legal_hold).lower(),
-                    iceberg.RETENTION_UNTIL_PROPERTY: record.retention_until.isoformat(),
-                },
+                governance_properties(record),
                 planned.partition,
             )
             iceberg.strengthen_governance(
@@ -264,11 +264,7 @@ def archive_table(runtime: Runtime, run_id: str, table_name: str, opener: Source
                         source.batches(planned.source_sql, columns, BATCH_ROWS),
                         source_schema,
                         run_id,
-                        {
-                            iceberg.SOURCE_PROPERTY: f"{request.glue_connection}:{request.source_database}."
-                            f"{request.source_schema}.{table_name}",
-                            iceberg.SOURCE_SQL_PROPERTY: planned.source_sql,
-                        },
+                        lineage_summary(record, planned),
                     )
                 if runtime.reports.get_profile(run_id, table_name) is None:  # a retry keeps the first one
                     side = source.validation_side(planned.source_sql, columns, key)
@@ -281,9 +277,50 @@ def archive_table(runtime: Runtime, run_id: str, table_name: str, opener: Source
                 apply_object_holds(runtime, table.location(), True)  # this run's files are held too
     except Exception as exc:
         runtime.runs.put_table(
-            run_id, planned.model_copy(update={"status": TableStatus.FAILED, "error": _describe(exc)})
+            run_id, planned.model_copy(update={"status": TableStatus.FAILED, "error": describe_error(exc)})
         )
         raise
+    return record_archived(
+        runtime,
+        run_id,
+        planned,
+        rows=rows,
+        nbytes=nbytes,
+        snapshot=snapshot,
+        location=table.location(),
+        started=started,
+    )
+
+
+def governance_properties(record: RunRecord) -> dict[str, str]:
+    """The retention and legal hold properties a run gives a new archive table."""
+    request = record.request
+    return {
+        iceberg.RETENTION_YEARS_PROPERTY: str(request.retention_policy),
+        iceberg.LEGAL_HOLD_PROPERTY: str(request.legal_hold).lower(),
+        iceberg.RETENTION_UNTIL_PROPERTY: record.retention_until.isoformat(),
+    }
+
+
+def lineage_summary(record: RunRecord, table: TableResult) -> dict[str, str]:
+    """What the run's snapshot summary says of where its rows come from."""
+    request = record.request
+    source = f"{request.glue_connection}:{request.source_database}.{request.source_schema}.{table.table_name}"
+    return {iceberg.SOURCE_PROPERTY: source, iceberg.SOURCE_SQL_PROPERTY: table.source_sql}
+
+
+def record_archived(
+    runtime: Runtime,
+    run_id: str,
+    planned: TableResult,
+    *,
+    rows: int,
+    nbytes: int,
+    snapshot: int,
+    location: str,
+    started: float,
+) -> TableResult:
+    """Record a table ARCHIVED in the run, with its rows, bytes, snapshot and rate since `started`."""
     seconds = time.monotonic() - started
     result = planned.model_copy(
         update={
@@ -291,7 +328,7 @@ def archive_table(runtime: Runtime, run_id: str, table_name: str, opener: Source
             "rows_archived": rows,
             "bytes_archived": nbytes,
             "snapshot_id": snapshot,
-            "iceberg_location": table.location(),
+            "iceberg_location": location,
             "archive_seconds": round(seconds, 3),
             "rows_per_second": round(rows / seconds, 1) if seconds > 0 else None,
         }
@@ -316,9 +353,23 @@ class ExtractionProfile:
         return cls(Profile.from_json(data["profile"]), data["key"], data["source_read"], data["seconds"])
 
 
+#: The archive as validation reads it, given the columns and key: its side and its (Arrow) schema.
+ArchiveView = Callable[[Sequence[ValidatedColumn], Sequence[str]], tuple[Side, pa.Schema]]
+
+
+def iceberg_view(table: Table, snapshot_id: int | None, run_id: str | None) -> ArchiveView:
+    """The archive read by pyiceberg and DuckDB (the single-node engine), at a snapshot, a run's rows."""
+
+    def view(columns: Sequence[ValidatedColumn], key: Sequence[str]) -> tuple[Side, pa.Schema]:
+        schema = iceberg.snapshot_schema(table, snapshot_id) if snapshot_id is not None else table.schema().as_arrow()
+        return iceberg.ArchiveSide(table, snapshot_id, run_id, columns, key), schema
+
+    return view
+
+
 def validate_archive(
     source: Source,
-    table: Table,
+    table: Table | ArchiveView,
     *,
     sql: str,
     columns: list[Column],
@@ -330,17 +381,16 @@ def validate_archive(
     """Compare the rows `sql` selects in the source with the archive's (a run's rows at its snapshot).
 
     With the extraction's profile, the archive must equal the source as the extraction read it;
-    without, the source is profiled now, at the same time as the archive.
+    without, the source is profiled now, at the same time as the archive. `table`: a pyiceberg
+    table (read at `snapshot_id`, `run_id`'s rows), or another engine's view of the archive.
     """
     started = time.monotonic()
     if extraction is not None:
         key = extraction.key
     key = key or []
     source_side = source.validation_side(sql, columns, key)
-    archive_side = iceberg.ArchiveSide(table, snapshot_id, run_id, validated(columns), key)
-    archive_schema = (
-        iceberg.snapshot_schema(table, snapshot_id) if snapshot_id is not None else table.schema().as_arrow()
-    )
+    view = table if callable(table) else iceberg_view(table, snapshot_id, run_id)
+    archive_side, archive_schema = view(validated(columns), key)
     if extraction is not None:  # cut as the extraction's profile was
         kinds = {c.name: c.arrow_type for c in columns}
         source_side.segments = segments_from_json(extraction.profile.scheme, [kinds[k] for k in key])
@@ -421,11 +471,19 @@ def validate_iceberg_table(
         )
 
 
-def validate_table(runtime: Runtime, run_id: str, table_name: str, opener: SourceOpener = open_source) -> TableResult:
+def validate_table(
+    runtime: Runtime,
+    run_id: str,
+    table_name: str,
+    opener: SourceOpener = open_source,
+    view: Callable[[TableResult], ArchiveView] | None = None,
+) -> TableResult:
     """Compare the run's archive of the table with its source: schema, counts, checksums, column
     aggregates, and the differing rows by key. The verdict gates the source purge.
+
+    `view`: how the archive is read (the Spark engine's); by default pyiceberg from the catalog.
     """
-    record, archived = _table(runtime, run_id, table_name)
+    record, archived = table_of_run(runtime, run_id, table_name)
     if archived.snapshot_id is None:
         raise RuntimeError(f"{table_name} of run {run_id} was not archived; nothing to validate")
     request = record.request
@@ -436,7 +494,7 @@ def validate_table(runtime: Runtime, run_id: str, table_name: str, opener: Sourc
             stored = runtime.reports.get_profile(run_id, table_name)
             validation = validate_archive(
                 source,
-                runtime.catalog().load_table(archived.iceberg_table),
+                view(archived) if view else runtime.catalog().load_table(archived.iceberg_table),
                 sql=archived.source_sql,
                 columns=columns,
                 key=None if stored else key_columns(source, request.source_schema, table_name, archived.columns),
@@ -446,7 +504,7 @@ def validate_table(runtime: Runtime, run_id: str, table_name: str, opener: Sourc
             )
     except Exception as exc:
         runtime.runs.put_table(
-            run_id, archived.model_copy(update={"status": TableStatus.FAILED, "error": _describe(exc)})
+            run_id, archived.model_copy(update={"status": TableStatus.FAILED, "error": describe_error(exc)})
         )
         raise
     if archived.rows_archived is not None and archived.rows_archived != validation.archive_rows:
@@ -492,5 +550,6 @@ def purge_allowed(record: RunRecord, table_name: str) -> Validation:
     return validation
 
 
-def _describe(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
+    """An error as the run record keeps it: its type and message, bounded."""
     return f"{type(exc).__name__}: {exc}"[:1000]

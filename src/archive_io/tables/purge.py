@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from contextlib import closing
 from typing import Any
 
@@ -24,11 +24,15 @@ from archive_io.tables import iceberg
 from archive_io.tables.archival import PurgeRefusedError, key_columns, purge_allowed
 from archive_io.tables.checksum import ChecksumSql, canonical, row_hash
 from archive_io.tables.sources import Column, SourceOpener, open_source, validated
-from archive_io.tables.validation import display
+from archive_io.tables.validation import ValidatedColumn, display
 
 logger = logging.getLogger(__name__)
 
 LISTED_KEYS = 20
+#: (table of the run, its columns, key, chunk rows) -> the run's archived (key values, row hash) in key order, by chunk
+ArchivedKeys = Callable[
+    [TableResult, Sequence[ValidatedColumn], Sequence[str], int], Generator[list[tuple[tuple[Any, ...], int]]]
+]
 _RESUMABLE = {PurgeStatus.RUNNING, PurgeStatus.STOPPED, PurgeStatus.TIMED_OUT}
 
 
@@ -146,8 +150,14 @@ def purge_table(
     table_name: str,
     opener: SourceOpener = open_source,
     sleep: Callable[[float], None] = time.sleep,
+    *,
+    archived_keys: ArchivedKeys | None = None,
 ) -> TableResult:
-    """Delete the run's archived rows of the table from its source, chunk by chunk; record what it did."""
+    """Delete the run's archived rows of the table from its source, chunk by chunk; record what it did.
+
+    `archived_keys`: how the archive's keys and row hashes are read (the Spark engine's); by
+    default pyiceberg and DuckDB.
+    """
     record = runtime.runs.get(run_id)
     table = record.tables[table_name]
     request = record.request
@@ -172,11 +182,14 @@ def purge_table(
         resuming = previous is not None and previous.status in _RESUMABLE and not options.dry_run
         progress = previous if resuming and previous else PurgeResult(status=PurgeStatus.RUNNING, key_columns=key)
         progress = progress.model_copy(update={"status": PurgeStatus.RUNNING})
-        archive = iceberg.ArchiveSide(
-            runtime.catalog().load_table(table.iceberg_table), table.snapshot_id, run_id, validated(columns), key
-        )
+        if archived_keys is None:
+            archive = iceberg.ArchiveSide(
+                runtime.catalog().load_table(table.iceberg_table), table.snapshot_id, run_id, validated(columns), key
+            )
+            chunks = archive.keyed_hashes(options.chunk_rows)
+        else:
+            chunks = archived_keys(table, validated(columns), key, options.chunk_rows)
         status = PurgeStatus.DRY_RUN if options.dry_run else PurgeStatus.DONE
-        chunks = archive.keyed_hashes(options.chunk_rows)
         with source.writer(request.source_schema, table_name, columns, key) as writer, closing(chunks):
             for index, chunk in enumerate(chunks):
                 if index < progress.chunks:

@@ -268,6 +268,35 @@ class ParallelScan(Protocol):
     def run(self, queries: Sequence[str]) -> list[list[tuple[Any, ...]]]: ...
 
 
+def aggregate_width(kind: pa.DataType) -> int:
+    """How many aggregates a profile has for a column besides its non-null count: min and max, and
+    the sum where it is exact; none for text, binary, lists and booleans."""
+    if not (_numeric(kind) or pa.types.is_temporal(kind)):
+        return 0
+    return 3 if _summable(kind) else 2
+
+
+def profile_of_rows(
+    results: Iterable[Sequence[Any]], columns: Sequence[ValidatedColumn], segments: Segments
+) -> Profile:
+    """A profile from a profile query's rows: `(segment, count, sum, xor)`, then per column of
+    `columns` its non-null count and `aggregate_width` aggregates (min, max[, sum]), as text."""
+    triples: dict[int, Triple] = defaultdict(Triple)
+    per_column: dict[str, list[dict[str, str | None]]] = defaultdict(list)
+    for row in results:  # a segment may come from several parts: its triples add up
+        triples[int(row[0])] += Triple(int(row[1]), int(row[2] or 0), int(row[3] or 0))
+        at = 4
+        for column in columns:
+            width = aggregate_width(column.kind)
+            values = [None if v is None else str(v) for v in row[at + 1 : at + 1 + width]]
+            per_column[column.name].append(
+                {"nonnull": str(row[at]), **dict(zip(("min", "max", "sum"), values, strict=False))}
+            )
+            at += 1 + width
+    combined = {c.name: _combine(c.kind, per_column[c.name], triples) for c in columns}
+    return Profile(dict(triples), combined, segments.to_json())
+
+
 class SqlSide:
     """A side computed by a SQL engine (PostgreSQL, MySQL/MariaDB, DuckDB) over `relation`.
 
@@ -314,7 +343,6 @@ class SqlSide:
         sql = self.sql
         inner = [f"{self._row_hash} AS h", f"{self._segment(depth)} AS seg"]
         outer = ["seg", "COUNT(*)", sql.as_text(sql.sum("h")), sql.as_text(sql.bit_xor("h"))]
-        measured: list[tuple[str, int]] = []  # (column, how many aggregates)
         if aggregates:
             for i, column in enumerate(self.columns):
                 ref = self._refs[column.name]
@@ -322,14 +350,11 @@ class SqlSide:
                 outer.append(f"COUNT(n{i})")
                 value = self._aggregated(ref, column)
                 if value is None:
-                    measured.append((column.name, 0))
                     continue
                 inner.append(f"{value} AS v{i}")
-                parts = [sql.as_text(f"MIN(v{i})"), sql.as_text(f"MAX(v{i})")]
+                outer.extend([sql.as_text(f"MIN(v{i})"), sql.as_text(f"MAX(v{i})")])
                 if _summable(column.kind):
-                    parts.append(sql.as_text(f"SUM(v{i})"))
-                outer.extend(parts)
-                measured.append((column.name, len(parts)))
+                    outer.append(sql.as_text(f"SUM(v{i})"))
         within = self._where(depth - 1, parents) if depth > 1 else ""
 
         def query(relation: str) -> str:
@@ -344,19 +369,7 @@ class SqlSide:
             ]
         else:
             results = self._run(query(self._relation))
-        segments: dict[int, Triple] = defaultdict(Triple)
-        per_column: dict[str, list[dict[str, str | None]]] = defaultdict(list)
-        for row in results:  # a segment may come from several parts: its triples add up
-            segments[int(row[0])] += Triple(int(row[1]), int(row[2] or 0), int(row[3] or 0))
-            at = 4
-            for name, width in measured:
-                values = [None if v is None else str(v) for v in row[at + 1 : at + 1 + width]]
-                per_column[name].append(
-                    {"nonnull": str(row[at]), **dict(zip(("min", "max", "sum"), values, strict=False))}
-                )
-                at += 1 + width
-        columns = {c.name: _combine(c.kind, per_column[c.name], segments) for c in self.columns} if aggregates else {}
-        return Profile(dict(segments), columns, self.segments.to_json())
+        return profile_of_rows(results, self.columns if aggregates else [], self.segments)
 
     def _aggregated(self, ref: str, column: ValidatedColumn) -> str | None:
         """The value min/max/sum run over, or None where they do not apply (text, binary, lists, booleans)."""

@@ -75,6 +75,15 @@ def cast_batches(reader: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterato
         yield pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
+@dataclass(frozen=True)
+class TableStatistics:
+    """A table's size as the source's own statistics estimate it, without scanning it."""
+
+    rows: int | None  # None: the statistics do not know (a table never analyzed)
+    bytes: int | None  # data and indexes
+    method: str  # where the numbers come from, said in the run record
+
+
 class Source(Protocol):
     """A relational source: what archival reads from it."""
 
@@ -91,6 +100,10 @@ class Source(Protocol):
 
     def count(self, sql: str) -> int:
         """The number of rows `sql` selects."""
+        ...
+
+    def statistics(self, schema: str, table: str) -> TableStatistics:
+        """The table's estimated rows and bytes, from the catalog's statistics (no scan of the table)."""
         ...
 
     def privileges(self, schema: str, table: str) -> dict[str, bool]:

@@ -15,7 +15,7 @@ from sqlglot import exp
 from archive_io.tables.checksum import MysqlChecksum
 from archive_io.tables.errors import SourceUnavailableError, UnknownTableError, UnsupportedTypeError
 from archive_io.tables.purge import DbApiWriter, KeyedWriter
-from archive_io.tables.sources import Column, arrow_schema, cast_batches, extraction_sql, validated
+from archive_io.tables.sources import Column, TableStatistics, arrow_schema, cast_batches, extraction_sql, validated
 from archive_io.tables.validation import Side, SqlSide
 
 # ER_TABLEACCESS_DENIED_ERROR, ER_DBACCESS_DENIED_ERROR, ER_COLUMNACCESS_DENIED_ERROR
@@ -149,6 +149,21 @@ class MysqlSource:
     def count(self, sql: str) -> int:
         ((n,),) = self._fetch(f"SELECT COUNT(*) FROM ({sql}) AS archive_io_q")
         return int(n)
+
+    def statistics(self, schema: str, table: str) -> TableStatistics:
+        rows = self._fetch(
+            "SELECT TABLE_ROWS, DATA_LENGTH + INDEX_LENGTH FROM information_schema.TABLES "
+            "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s",
+            (schema, table),
+        )
+        if not rows:
+            raise UnknownTableError(f"table {schema}.{table} does not exist in the source")
+        ((estimate, size),) = rows
+        return TableStatistics(
+            None if estimate is None else int(estimate),
+            None if size is None else int(size),
+            "information_schema.TABLES (TABLE_ROWS, DATA_LENGTH + INDEX_LENGTH)",
+        )
 
     def privileges(self, schema: str, table: str) -> dict[str, bool]:
         import pymysql

@@ -15,7 +15,7 @@ from sqlglot import exp
 from archive_io.tables.checksum import PostgresChecksum
 from archive_io.tables.errors import SourceUnavailableError, UnknownTableError, UnsupportedTypeError
 from archive_io.tables.purge import DbApiWriter, KeyedWriter
-from archive_io.tables.sources import Column, arrow_schema, cast_batches, extraction_sql, validated
+from archive_io.tables.sources import Column, TableStatistics, arrow_schema, cast_batches, extraction_sql, validated
 from archive_io.tables.validation import Side, SqlSide
 
 # name, format_type, not null, typtype ('e' enum...), and for arrays the element's format_type and typtype
@@ -129,6 +129,20 @@ class PostgresSource:
         with self._execute(f"SELECT count(*) FROM ({sql}) AS archive_io_q") as cursor:
             (n,) = cursor.fetchone()
         return int(n)
+
+    def statistics(self, schema: str, table: str) -> TableStatistics:
+        sql = (
+            "SELECT c.reltuples::bigint, pg_total_relation_size(c.oid) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2"
+        )
+        with self._execute(sql, (schema, table)) as cursor:
+            row = cursor.fetchone()
+        if row is None:
+            raise UnknownTableError(f"table {schema}.{table} does not exist in the source")
+        rows, size = row
+        # reltuples is -1 for a table never vacuumed or analyzed (PostgreSQL 14+): unknown, not empty
+        known = rows is not None and rows >= 0
+        return TableStatistics(int(rows) if known else None, int(size), "pg_class.reltuples, pg_total_relation_size")
 
     def privileges(self, schema: str, table: str) -> dict[str, bool]:
         self.columns(schema, table)  # UnknownTableError when it is not there

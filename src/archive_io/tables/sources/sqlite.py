@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+from sqlglot import exp
 
 from archive_io.contracts.connections import sqlite_path
 from archive_io.tables.errors import SourceUnavailableError, UnknownTableError, UnsupportedTypeError
 from archive_io.tables.purge import KeyedWriter
-from archive_io.tables.sources import Column, arrow_schema, validated
+from archive_io.tables.sources import Column, TableStatistics, arrow_schema, validated
 from archive_io.tables.validation import PythonSide, Side
 
 _DECIMAL = re.compile(r"^(?:DECIMAL|NUMERIC)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$")
@@ -104,6 +105,13 @@ class SqliteSource:
     def count(self, sql: str) -> int:
         (n,) = self._conn.execute(f"SELECT COUNT(*) FROM ({sql})").fetchone()
         return int(n)
+
+    def statistics(self, schema: str, table: str) -> TableStatistics:
+        self.columns(schema, table)  # UnknownTableError when it is not there
+        # SQLite keeps no row estimate: the demo's tables are small enough to count
+        name = exp.table_(table, db=schema, quoted=True).sql(dialect="sqlite")
+        (n,) = self._conn.execute(f"SELECT COUNT(*) FROM {name}").fetchone()
+        return TableStatistics(int(n), None, "COUNT(*) (SQLite keeps no statistics)")
 
     def privileges(self, schema: str, table: str) -> dict[str, bool]:
         self.columns(schema, table)  # UnknownTableError when it is not there
