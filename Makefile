@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install spark-jars demo serve test lint format unit integration bench clean
+.PHONY: install spark-jars checkov shellcheck openapi demo serve test lint format unit integration bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,30 @@ $(SPARK_JARS): scripts/spark_jars.sh $(INSTALLED)
 
 spark-jars: $(SPARK_JARS)
 
+# checkov (the security scan of terraform/ in tests/unit/test_terraform.py) in a virtualenv of its own:
+# it ships an `hcl2` module that conflicts with python-hcl2. Pinned: a new release brings new checks.
+CHECKOV_VERSION := 3.3.30
+CHECKOV := .checkov-venv/.installed-$(CHECKOV_VERSION)
+$(CHECKOV):
+	rm -rf .checkov-venv
+	$(PYTHON) -m venv .checkov-venv
+	.checkov-venv/bin/pip install -q 'checkov==$(CHECKOV_VERSION)'
+	touch $(CHECKOV)
+
+checkov: $(CHECKOV)
+
+# shellcheck (deploy.sh is checked by the tests): the Debian package, installed where missing.
+shellcheck:
+	@command -v shellcheck >/dev/null || { \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		echo "installing shellcheck with apt-get"; \
+		$$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; }
+
+# The REST API's OpenAPI document, generated from the code (a test fails when the committed one differs).
+openapi: $(INSTALLED)
+	$(VENV)/bin/archive-io openapi > docs/openapi.json
+
 demo: $(INSTALLED)
 	$(VENV)/bin/archive-io demo
 
@@ -40,7 +64,7 @@ format: $(INSTALLED)
 	$(VENV)/bin/ruff format .
 
 # pytest exits 5 when it collects no test: for this project that is a broken suite, not a pass.
-test: lint $(SPARK_JARS)
+test: lint $(SPARK_JARS) $(CHECKOV) shellcheck
 	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing the run"; exit 1; fi; exit $$rc
 
@@ -58,4 +82,4 @@ bench: $(INSTALLED) $(SPARK_JARS)
 	$(PY) benchmarks/spark_engine.py
 
 clean:
-	rm -rf $(VENV) .archive-io .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .archive-io .mypy_cache .ruff_cache .pytest_cache .checkov-venv .cache

@@ -1,4 +1,4 @@
-"""Glue job (Python shell, single-node engine): archive one table of a run into Iceberg."""
+"""Glue job (single-node engine): archive one table of a run into Iceberg."""
 
 import logging
 import sys

@@ -1,4 +1,4 @@
-"""Glue job (Python shell): remove one archive table's rows past their retention, unless under legal hold."""
+"""Glue job (single-node): remove one archive table's rows past their retention, unless under legal hold."""
 
 import logging
 import sys

@@ -1,4 +1,4 @@
-"""Glue job (Python shell): delete one table's archived rows from its source, once validated."""
+"""Glue job (single-node engine): delete one table's archived rows from its source, once validated."""
 
 import logging
 import sys

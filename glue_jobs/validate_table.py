@@ -1,4 +1,4 @@
-"""Glue job (Python shell): validate one table of a run against its source."""
+"""Glue job (single-node engine): validate one table of a run against its source."""
 
 import logging
 import sys

@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import signal
+import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -65,6 +66,25 @@ def serve(
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
     console.print("stopped")
+
+
+def openapi_document() -> str:
+    """The REST API's OpenAPI document as the Powertools resolver of archive_io.api generates it.
+
+    Committed as docs/openapi.json: API Gateway's definition (and its request validation) is built
+    from that file, and a test fails when the committed copy drifts from the code.
+    """
+    from importlib.metadata import version
+
+    from archive_io.api import app as api
+
+    return api.get_openapi_json_schema(title="Archive-IO", version=version("archive-io")) + "\n"
+
+
+@app.command()
+def openapi() -> None:
+    """Print the REST API's OpenAPI document (update the committed one: archive-io openapi > docs/openapi.json)."""
+    sys.stdout.write(openapi_document())
 
 
 @app.command()

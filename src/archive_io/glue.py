@@ -1,7 +1,7 @@
 """Glue job arguments: `--name value` pairs, as Glue passes them to a job's script.
 
 The same contract as awsglue's getResolvedOptions, without needing awsglue (absent from
-Python-shell jobs' local runs and from this project's test environment).
+the embedded platform's runs and from this project's test environment).
 """
 
 from __future__ import annotations

@@ -156,7 +156,7 @@ class PurgeResult(BaseModel):
 
 
 class Engine(StrEnum):
-    SINGLE_NODE = "single_node"  # Arrow batches into pyiceberg (a Glue Python-shell job)
+    SINGLE_NODE = "single_node"  # Arrow batches into pyiceberg, on one machine (the Glue job's driver)
     SPARK = "spark"  # partitioned JDBC reads into Iceberg (a Glue Spark job)
 
 

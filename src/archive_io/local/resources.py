@@ -124,11 +124,12 @@ def provision(aws: AwsClients, names: ResourceNames, router: TaskRouter) -> None
 
     job_arguments = {f"--{key}": value for key, value in environment.items()}
     for script in (*GLUE_JOBS, *SPARK_GLUE_JOBS):
-        command, python = ("glueetl", "3") if script in SPARK_GLUE_JOBS else ("pythonshell", "3.9")
+        # as Terraform creates them: Glue 5 (Python 3.11) jobs, the single-node ones on the driver alone
         aws.glue.create_job(
             Name=names.glue_job(script),
             Role=role_arn,
-            Command={"Name": command, "ScriptLocation": f"glue_jobs/{script}.py", "PythonVersion": python},
+            GlueVersion="5.0",
+            Command={"Name": "glueetl", "ScriptLocation": f"glue_jobs/{script}.py", "PythonVersion": "3"},
             DefaultArguments=job_arguments,
             ExecutionProperty={"MaxConcurrentRuns": 50},
         )

@@ -22,7 +22,7 @@ BatchMain = Callable[[list[str], dict[str, str]], None]  # (the container's comm
 
 #: Lambda folders under lambdas/ and Glue scripts under glue_jobs/ the platform runs.
 LAMBDAS = ("api", "report", "schedule_fallback", "file_plan", "restore_files", "choose_engine")
-GLUE_JOBS = ("archive_table", "validate_table", "purge_table", "purge_archive")  # Python shell
+GLUE_JOBS = ("archive_table", "validate_table", "purge_table", "purge_archive")  # single-node engine
 SPARK_GLUE_JOBS = ("archive_table_spark", "validate_table_spark", "purge_table_spark")
 
 

@@ -1,0 +1,31 @@
+# Variables of both stacks for dev (deploy.sh passes this file to stacks/data and stacks/app).
+# Account 111111111111 and every id below are examples: replace them with the dev account's values.
+# One account per environment: the Glue databases (archive_<db>_<schema>) carry no env name.
+
+env    = "dev"
+region = "eu-west-1"
+
+# --- Data stack ---
+
+# Iceberg namespaces created up front and readable by the consumer role (others are created
+# by the app on demand, without Lake Formation grants until listed here).
+glue_catalog_databases = ["archive_sales_public"]
+
+# Who may assume archive-io-dev-consumer (read-only, Lake Formation).
+consumer_principals = ["arn:aws:iam::111111111111:role/example-analysts"]
+
+restored_days = 3
+
+# --- App stack ---
+
+# The state bucket (bootstrap output state_bucket): the app stack reads the data stack's outputs there.
+state_bucket = "archive-io-terraform-state-111111111111"
+state_region = "eu-west-1"
+
+# The VPC of the private source databases.
+vpc_id               = "vpc-0example00000000dev"
+subnet_ids           = ["subnet-0example0000000adev", "subnet-0example0000000bdev"]
+database_cidr_blocks = ["10.20.0.0/24"]
+
+# deploy.sh passes -var bundler_image_tag=<commit> (the image it pushed); this is for a hand-run plan.
+bundler_image_tag = "latest-dev"
