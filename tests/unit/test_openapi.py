@@ -118,3 +118,45 @@ def test_every_route_is_in_the_document_with_its_request_body_schema() -> None:
 def test_every_documented_operation_is_a_route() -> None:
     documented = {(method.upper(), path) for path, item in _committed()["paths"].items() for method in item}
     assert documented == {(route.method, route.openapi_path) for route in _routes()}
+
+
+# The schema keywords of JSON Schema draft 4 that OpenAPI 3.0 also has, and OpenAPI 3.0's own
+# `nullable` and `readOnly`/`writeOnly` (annotations, which validation ignores).
+DRAFT4_AND_OPENAPI30 = {
+    "$ref", "title", "description", "default", "type", "format", "enum", "properties", "required",
+    "additionalProperties", "items", "minItems", "maxItems", "uniqueItems", "minLength", "maxLength",
+    "pattern", "minimum", "maximum", "multipleOf", "allOf", "anyOf", "oneOf", "not",
+    "minProperties", "maxProperties", "nullable", "readOnly", "writeOnly",
+}  # fmt: skip
+
+
+def _schemas(node: Any, inside: bool = False) -> Any:
+    """Every schema object of the document (under components.schemas, requestBody and responses content)."""
+    if isinstance(node, dict):
+        if inside:
+            yield node
+        for key, value in node.items():
+            if key in {"schema", "items", "additionalProperties", "not"}:
+                yield from _schemas(value, True)
+            elif key in {"properties", "schemas"}:
+                for child in value.values() if isinstance(value, dict) else []:
+                    yield from _schemas(child, True)
+            elif key in {"anyOf", "allOf", "oneOf"}:
+                for child in value:
+                    yield from _schemas(child, True)
+            else:
+                yield from _schemas(value, False)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _schemas(item, inside)
+
+
+def test_the_schemas_need_nothing_of_openapi_31_that_api_gateway_cannot_read() -> None:
+    """terraform/modules/api declares the document OpenAPI 3.0.1 for API Gateway's import."""
+    schemas = list(_schemas(_committed()))
+    assert len(schemas) > 50
+    unknown = sorted({key for schema in schemas for key in schema if key not in DRAFT4_AND_OPENAPI30})
+    assert unknown == [], f"schema keywords API Gateway's OpenAPI 3.0 import does not know: {unknown}"
+    types_used = {schema["type"] for schema in schemas if "type" in schema}
+    assert all(isinstance(t, str) for t in types_used), "type arrays are OpenAPI 3.1 only"
+    assert types_used <= {"object", "array", "string", "integer", "number", "boolean", "null"}

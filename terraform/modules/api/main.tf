@@ -26,7 +26,11 @@ locals {
   }
 
   body = merge(local.document, {
-    paths = local.paths
+    # API Gateway imports OpenAPI 2.0 and 3.0 only; Powertools writes 3.1.0. The schemas use
+    # nothing of 3.1 but {"type": "null"} in anyOf, which JSON Schema draft 4 (what API Gateway
+    # validates bodies with) also has: tests/unit/test_openapi.py keeps it so.
+    openapi = "3.0.1"
+    paths   = local.paths
     components = merge(try(local.document.components, {}), {
       securitySchemes = merge(try(local.document.components.securitySchemes, {}), {
         sigv4 = {
