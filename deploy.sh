@@ -1,36 +1,43 @@
 #!/usr/bin/env bash
-# Deploys one environment of Archive-IO: builds the artifacts (project wheel, Lambda layer and
-# zips, Glue scripts, Batch images), uploads them, then runs Terraform on the data stack
-# (buckets, tables, keys: stateful) and the app stack (functions, jobs, state machines, API).
+# Deploys one environment of Archive-IO: builds the artifacts (project wheel, Glue scripts, JDBC
+# drivers, the functions' and the Batch images), uploads them, then runs Terraform on the data
+# stack (buckets, tables, keys: stateful) and the app stack (functions, jobs, state machines, API).
 #
 # Usage: ./deploy.sh ENV [--plan|--apply|--destroy] [--stack data|app|all] [--yes]
 #   ENV        an environment of terraform/env/ (ENV.tfvars and ENV.backend.hcl): dev, qa, prod
 #   --plan     (default) show what Terraform would change; for the app stack the artifacts are
-#              built and uploaded first (its plan reads their versions in S3)
+#              built and uploaded first (images only where their repositories exist already)
 #   --apply    plan, then apply exactly that plan
 #   --destroy  plan the app stack's destruction and apply it; the data stack is never destroyed here
 #   --stack    data, app or all (default: all, data first: the app stack reads its outputs)
 #   --yes      do not ask for confirmation (prod asks before anything else happens)
 #
-# Needs: terraform, aws (credentials for the environment's account), docker, python3 with pip.
+# Needs: terraform, aws (credentials for the environment's account), docker, python3 with pip, and
+# for the app stack what scripts/spark_jars.sh needs (java, the .venv `make` creates; it takes the
+# JDBC drivers from Debian's packages).
 set -euo pipefail
 shopt -s inherit_errexit # a failure inside $(...) stops the script too
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PYTHON="${PYTHON:-python3}"
 BUILD=build
-# The Lambda runtime of terraform/modules/functions: the layer gets wheels for it. python3.11 runs
-# on Amazon Linux 2 (glibc 2.26): wheels built for a newer glibc (manylinux_2_28) would not load.
-LAMBDA_PYTHON=3.11
-LAMBDA_PLATFORMS=(manylinux2014_x86_64)
-# Lambda refuses a function whose code and layers unzip to more than this.
-LAMBDA_UNZIPPED_LIMIT=262144000
-# Keys in the artifacts bucket; the app stack's variables of the same names get these values.
-LAYER_KEY=lambda/layer.zip
-FUNCTION_ZIP_PREFIX=lambda/functions/
+# Keys in the artifacts bucket; the app stack's variable wheel_key gets the wheel's.
 WHEEL_PREFIX=wheels/
 GLUE_SCRIPT_PREFIX=glue_jobs/ # terraform/modules/glue reads the scripts from here
-# Reproducible archives: the same sources give the same bytes, so unchanged code is not uploaded again.
+JAR_PREFIX=jars/              # the Spark jobs' --extra-jars: the default of the app stack's jdbc_driver_keys
+JDBC_JARS=(postgresql.jar mariadb-java-client.jar)
+# What the images are built from: their tag changes with any of it.
+IMAGE_SOURCES=(src pyproject.toml README.md lambdas batch_containers .dockerignore)
+# The app stack's ECR repositories and their policies, created ahead of the rest on a first apply:
+# a function of package type Image cannot be created before its image is in its repository.
+REPOSITORY_TARGETS=(
+    -target=module.functions.aws_ecr_repository.this
+    -target=module.functions.aws_ecr_repository_policy.this
+    -target=module.functions.aws_ecr_lifecycle_policy.this
+    -target=module.batch.aws_ecr_repository.bundler
+    -target=module.batch.aws_ecr_lifecycle_policy.bundler
+)
+# A reproducible wheel: the same sources give the same bytes, so an unchanged wheel is not uploaded again.
 export SOURCE_DATE_EPOCH=315532800
 
 ENV_NAME=""
@@ -127,8 +134,8 @@ announce() {
         case "$ACTION/$stack" in
         plan/data) what="plan the data stack (terraform/stacks/data); nothing is changed" ;;
         apply/data) what="plan and apply the data stack (terraform/stacks/data)" ;;
-        plan/app) what="build and upload the artifacts (wheel, layer, function zips, Glue scripts, images), then plan the app stack" ;;
-        apply/app) what="build and upload the artifacts (wheel, layer, function zips, Glue scripts, images), then plan and apply the app stack" ;;
+        plan/app) what="build and upload the artifacts (wheel, Glue scripts, JDBC drivers, images), then plan the app stack" ;;
+        apply/app) what="build and upload the artifacts (wheel, Glue scripts, JDBC drivers, images), then plan and apply the app stack" ;;
         destroy/app) what="DESTROY the app stack (functions, jobs, state machines, API); the data stack stays" ;;
         esac
         say "  about to $what"
@@ -148,24 +155,6 @@ confirm() {
 
 # --- artifacts -----------------------------------------------------------------------------------
 
-# A zip of DIR's contents whose bytes depend on the contents only (sorted entries, fixed times).
-reproducible_zip() {
-    "$PYTHON" - "$1" "$2" <<'EOF'
-import os, sys, zipfile
-source, target = sys.argv[1:]
-with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-    for directory, folders, files in os.walk(source):
-        folders.sort()
-        for name in sorted(files):
-            path = os.path.join(directory, name)
-            entry = zipfile.ZipInfo(os.path.relpath(path, source), date_time=(1980, 1, 1, 0, 0, 0))
-            entry.external_attr = (os.stat(path).st_mode & 0o777 | 0o100000) << 16
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            with open(path, "rb") as data:
-                archive.writestr(entry, data.read())
-EOF
-}
-
 build_wheel() {
     say "building the project wheel"
     # setuptools builds in build/lib: a stale copy there would put deleted modules in the wheel
@@ -177,39 +166,13 @@ build_wheel() {
     WHEEL="${wheels[0]}"
 }
 
-build_layer() {
-    local platform platforms=()
-    for platform in "${LAMBDA_PLATFORMS[@]}"; do
-        platforms+=(--platform "$platform")
-    done
-    say "building the Lambda layer (the wheel and its dependencies for ${LAMBDA_PLATFORMS[*]}, Python $LAMBDA_PYTHON)"
-    rm -rf "$BUILD/layer" "$BUILD/layer.zip"
-    "$PYTHON" -m pip install --quiet --no-compile --target "$BUILD/layer/python" "${platforms[@]}" \
-        --implementation cp --python-version "$LAMBDA_PYTHON" --only-binary=:all: "$WHEEL" ||
-        die "pip found no wheels of the layer's packages for ${LAMBDA_PLATFORMS[*]} (see above)"
-    find "$BUILD/layer" -name __pycache__ -type d -prune -exec rm -rf {} +
-    local size
-    size="$(du -sb "$BUILD/layer" | cut -f1)"
-    if ((size > LAMBDA_UNZIPPED_LIMIT)); then
-        du -sm "$BUILD"/layer/python/* | sort -rn | head -8 >&2
-        die "the layer unzips to $((size / 1048576)) MiB, over Lambda's $((LAMBDA_UNZIPPED_LIMIT / 1048576)) MiB"
-    fi
-    reproducible_zip "$BUILD/layer" "$BUILD/layer.zip"
-    say "  layer.zip: $((size / 1048576)) MiB unzipped"
-}
-
-build_functions() {
-    local handler folder
-    rm -rf "$BUILD/functions"
-    mkdir -p "$BUILD/functions"
-    for handler in lambdas/*/handler.py; do
-        folder="$(basename "$(dirname "$handler")")"
-        # handler.py at the root of the zip (handler "handler.lambda_handler"); archive_io is in the layer
-        mkdir -p "$BUILD/functions/$folder"
-        cp lambdas/"$folder"/*.py "$BUILD/functions/$folder/"
-        reproducible_zip "$BUILD/functions/$folder" "$BUILD/functions/$folder.zip"
-        rm -rf "${BUILD:?}/functions/$folder"
-        say "  function zip $folder.zip"
+# The JDBC drivers of the Spark Glue jobs: the ones the local Spark engine is tested with.
+build_jdbc_jars() {
+    local jar
+    say "building .spark-jars/ (scripts/spark_jars.sh) for the JDBC drivers"
+    scripts/spark_jars.sh || die "scripts/spark_jars.sh failed (see above)"
+    for jar in "${JDBC_JARS[@]}"; do
+        [[ -f ".spark-jars/$jar" ]] || die "scripts/spark_jars.sh made no .spark-jars/$jar"
     done
 }
 
@@ -236,40 +199,77 @@ artifacts_bucket() {
 }
 
 upload_artifacts() {
-    local bucket script zip
+    local bucket script jar
     bucket="$(artifacts_bucket)"
     say "uploading the artifacts to s3://$bucket"
     upload "$WHEEL" "$WHEEL_PREFIX$(basename "$WHEEL")" "$bucket"
-    upload "$BUILD/layer.zip" "$LAYER_KEY" "$bucket"
-    for zip in "$BUILD"/functions/*.zip; do
-        upload "$zip" "$FUNCTION_ZIP_PREFIX$(basename "$zip")" "$bucket"
-    done
     for script in glue_jobs/*.py; do
         upload "$script" "$GLUE_SCRIPT_PREFIX$(basename "$script")" "$bucket"
+    done
+    for jar in "${JDBC_JARS[@]}"; do
+        upload ".spark-jars/$jar" "$JAR_PREFIX$jar" "$bucket"
     done
 }
 
 # The images' tag: the commit, plus a digest of uncommitted changes (ECR tags are immutable).
 image_tag() {
-    local commit changes
+    local commit changes digest
     commit="$(git rev-parse --short=12 HEAD)"
-    changes="$(git status --porcelain -- src pyproject.toml README.md batch_containers)"
+    changes="$(git status --porcelain -- "${IMAGE_SOURCES[@]}")"
     if [[ -n "$changes" ]]; then
-        commit="$commit-dirty-$(git diff HEAD -- src pyproject.toml README.md batch_containers | sha256sum | cut -c1-8)"
+        # the changed tracked files, and the untracked ones (git diff leaves them out)
+        digest="$({
+            git diff HEAD -- "${IMAGE_SOURCES[@]}"
+            git ls-files -z --others --exclude-standard -- "${IMAGE_SOURCES[@]}" | xargs -0 -r sha256sum
+        } | sha256sum | cut -c1-8)"
+        commit="$commit-dirty-$digest"
     fi
     echo "$commit"
 }
 
-# Builds and pushes batch_containers/<name>/ to ECR repository <prefix>-<name>, where the repository
-# exists (the app stack creates it: on a first deploy the images are pushed after its apply).
-push_images() {
-    local dockerfile name repository registry pushed_any=0
-    registry="$ACCOUNT.dkr.ecr.$REGION.amazonaws.com"
+# The images, one a line: "<repository suffix> <Dockerfile>" (repository archive-io-<env>-<suffix>).
+images() {
+    local dockerfile name
+    echo "functions lambdas/Dockerfile"
     for dockerfile in batch_containers/*/Dockerfile; do
         name="$(basename "$(dirname "$dockerfile")")"
-        repository="archive-io-$ENV_NAME-${name//_/-}"
-        if ! aws ecr describe-repositories --region "$REGION" --repository-names "$repository" >/dev/null 2>&1; then
-            say "  ECR repository $repository does not exist yet: its image is pushed after the apply"
+        echo "${name//_/-} $dockerfile"
+    done
+}
+
+repository_exists() {
+    aws ecr describe-repositories --region "$REGION" --repository-names "$1" >/dev/null 2>&1
+}
+
+# On a first apply the app stack's ECR repositories do not exist yet, and a function of package
+# type Image cannot be created before its image is there (a Batch job definition only names its
+# image; Lambda fetches it when the function is created). So the repositories and their policies
+# (with the app key they are encrypted with) are planned and applied alone first, with -target; then
+# the images are pushed; then the whole stack is planned and applied. --plan creates nothing: it
+# pushes to the repositories that exist and plans the missing ones with the rest.
+create_repositories() {
+    local entry suffix dockerfile entries missing=()
+    mapfile -t entries < <(images)
+    for entry in "${entries[@]}"; do
+        read -r suffix dockerfile <<<"$entry"
+        repository_exists "archive-io-$ENV_NAME-$suffix" || missing+=("archive-io-$ENV_NAME-$suffix")
+    done
+    ((${#missing[@]})) || return 0
+    say "creating the ECR repositories ${missing[*]} first (terraform apply -target: the functions need their image)"
+    terraform_stack app repositories "${REPOSITORY_TARGETS[@]}"
+}
+
+# Builds and pushes each image (images) to its ECR repository where the repository exists and has
+# no image of this tag yet.
+push_images() {
+    local entry suffix dockerfile entries repository registry build_args logged_in=0
+    registry="$ACCOUNT.dkr.ecr.$REGION.amazonaws.com"
+    mapfile -t entries < <(images)
+    for entry in "${entries[@]}"; do
+        read -r suffix dockerfile <<<"$entry"
+        repository="archive-io-$ENV_NAME-$suffix"
+        if ! repository_exists "$repository"; then
+            say "  ECR repository $repository does not exist yet: --apply creates it and pushes its image"
             continue
         fi
         if aws ecr describe-images --region "$REGION" --repository-name "$repository" \
@@ -277,13 +277,17 @@ push_images() {
             say "  image $repository:$IMAGE_TAG already pushed"
             continue
         fi
-        if ((!pushed_any)); then
+        if ((!logged_in)); then
             aws ecr get-login-password --region "$REGION" | docker login --username AWS --password-stdin "$registry"
-            pushed_any=1
+            logged_in=1
+        fi
+        build_args=()
+        if [[ "$dockerfile" == lambdas/Dockerfile ]]; then
+            build_args=(--build-arg "WHEEL=$(basename "$WHEEL")") # lambdas/Dockerfile installs the wheel of build/dist/
         fi
         say "  building $dockerfile as $repository:$IMAGE_TAG"
-        # built from the repository root: the image installs the project from src/
-        docker build --platform linux/amd64 -f "$dockerfile" -t "$registry/$repository:$IMAGE_TAG" .
+        # built from the repository root (.dockerignore says what goes in)
+        docker build --platform linux/amd64 "${build_args[@]}" -f "$dockerfile" -t "$registry/$repository:$IMAGE_TAG" .
         docker push "$registry/$repository:$IMAGE_TAG"
     done
 }
@@ -297,17 +301,18 @@ terraform_init() {
         -backend-config="key=$ENV_NAME/$stack.tfstate"
 }
 
-# Plans STACK into build/ and, for --apply and --destroy, applies exactly that plan.
+# Plans STACK into build/ and, for --apply and --destroy, applies exactly that plan. An optional
+# PART names the plan and is followed by the -target options that restrict it to part of the stack.
 terraform_stack() {
-    local stack="$1"
-    local plan="$ROOT/$BUILD/$ENV_NAME-$stack.tfplan"
-    local args=(-input=false -var-file="$ROOT/terraform/env/$ENV_NAME.tfvars" -out="$plan")
+    local stack="$1" part="${2:-}"
+    local name="$stack${part:+-$part}"
+    local plan="$ROOT/$BUILD/$ENV_NAME-$name.tfplan"
+    local args=(-input=false -var-file="$ROOT/terraform/env/$ENV_NAME.tfvars" -out="$plan" "${@:3}")
     if [[ "$stack" == app ]]; then
         args+=(
+            -var "functions_image_tag=$IMAGE_TAG"
             -var "bundler_image_tag=$IMAGE_TAG"
             -var "wheel_key=$WHEEL_PREFIX$(basename "$WHEEL")"
-            -var "layer_key=$LAYER_KEY"
-            -var "function_zip_prefix=$FUNCTION_ZIP_PREFIX"
         )
     fi
     if [[ "$ACTION" == destroy ]]; then
@@ -315,11 +320,11 @@ terraform_stack() {
     fi
     say "terraform init of the $stack stack (state $ENV_NAME/$stack.tfstate)"
     terraform_init "$stack"
-    say "terraform plan of the $stack stack"
+    say "terraform plan of the $stack stack${part:+ ($part only)}"
     mkdir -p "$BUILD"
     terraform -chdir="terraform/stacks/$stack" plan "${args[@]}"
     if [[ "$ACTION" != plan ]]; then
-        say "terraform apply of the $stack stack's plan"
+        say "terraform apply of the $stack stack's plan${part:+ ($part only)}"
         terraform -chdir="terraform/stacks/$stack" apply -input=false "$plan"
     fi
 }
@@ -333,16 +338,14 @@ deploy_app() {
     fi
     mkdir -p "$BUILD"
     build_wheel
-    build_layer
-    say "building the function zips"
-    build_functions
+    build_jdbc_jars
     upload_artifacts
-    say "building and pushing the Batch images (tag $IMAGE_TAG)"
+    if [[ "$ACTION" == apply ]]; then
+        create_repositories
+    fi
+    say "building and pushing the images (tag $IMAGE_TAG)"
     push_images
     terraform_stack app
-    if [[ "$ACTION" == apply ]]; then
-        push_images # the repositories a first apply created
-    fi
 }
 
 main() {

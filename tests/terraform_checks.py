@@ -404,6 +404,33 @@ def check_script_files(script: Path, repo: Path = ROOT) -> list[str]:
     return problems
 
 
+_TARGET = re.compile(r"-target[= ]+[\"']?([\w.-]+)")
+
+
+def check_script_targets(script: Path, stack: Folder, folders: dict[Path, Folder]) -> list[str]:
+    """Every `-target=ADDRESS` a shell script gives Terraform is a resource of `stack`, through its
+    module calls (`module.<call>.<type>.<name>`): deploy.sh applies the app stack's ECR repositories
+    alone first, and a target naming nothing would leave them out, so the functions could not be created."""
+    if not script.exists():
+        return [f"{show(script)}: does not exist"]
+    problems = []
+    for number, line in enumerate(script.read_text().splitlines(), 1):
+        code = line.split(" #", 1)[0] if not line.lstrip().startswith("#") else ""
+        for address in _TARGET.findall(code):
+            folder: Folder | None = stack
+            parts = address.split(".")
+            while folder is not None and len(parts) > 2 and parts[0] == "module":
+                calls = {name: body for _, name, body in folder.blocks("module")}
+                body = calls.get(parts[1])
+                target = _module_target(folder, str(body.get("source", ""))) if body is not None else None
+                folder = folders.get(target) if target is not None else None
+                parts = parts[2:]
+            resources = {(type_, name) for _, type_, name, _ in folder.typed_blocks("resource")} if folder else set()
+            if len(parts) != 2 or (parts[0], parts[1]) not in resources:
+                problems.append(f"{show(script)}:{number}: -target={address}: no such resource in {show(stack.path)}")
+    return problems
+
+
 # --- state machines, functions, jobs ---------------------------------------------------------------
 
 

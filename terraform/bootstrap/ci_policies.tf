@@ -61,7 +61,7 @@ data "aws_iam_policy_document" "ci_data" {
     resources = [for prefix in local.prefixes : "${local.arn}:s3:::${prefix}-*"]
   }
 
-  # deploy.sh uploads the wheel, zips, layer and Glue scripts; nothing else is written.
+  # deploy.sh uploads the wheel, the JDBC driver jars and Glue scripts; nothing else is written.
   statement {
     sid       = "UploadArtifacts"
     actions   = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject"]
@@ -222,22 +222,6 @@ data "aws_iam_policy_document" "ci_functions" {
   }
 
   statement {
-    sid = "ManageLayers"
-    actions = [
-      "lambda:DeleteLayerVersion",
-      "lambda:GetLayerVersion",
-      "lambda:ListLayerVersions",
-      "lambda:PublishLayerVersion",
-    ]
-    resources = flatten([
-      for prefix in local.prefixes : [
-        "${local.arn}:lambda:${local.region}:layer:${prefix}-*",
-        "${local.arn}:lambda:${local.region}:layer:${prefix}-*:*",
-      ]
-    ])
-  }
-
-  statement {
     sid = "ManageGlueJobsAndConnections"
     actions = [
       "glue:CreateConnection",
@@ -330,16 +314,19 @@ data "aws_iam_policy_document" "ci_containers" {
       "ecr:CreateRepository",
       "ecr:DeleteLifecyclePolicy",
       "ecr:DeleteRepository",
+      "ecr:DeleteRepositoryPolicy",
       "ecr:DescribeImages",
       "ecr:DescribeRepositories",
       "ecr:GetDownloadUrlForLayer",
       "ecr:GetLifecyclePolicy",
+      "ecr:GetRepositoryPolicy",
       "ecr:InitiateLayerUpload",
       "ecr:ListTagsForResource",
       "ecr:PutImage",
       "ecr:PutImageScanningConfiguration",
       "ecr:PutImageTagMutability",
       "ecr:PutLifecyclePolicy",
+      "ecr:SetRepositoryPolicy",
       "ecr:TagResource",
       "ecr:UntagResource",
       "ecr:UploadLayerPart",

@@ -27,5 +27,7 @@ vpc_id               = "vpc-0example00000000qa"
 subnet_ids           = ["subnet-0example0000000aqa", "subnet-0example0000000bqa"]
 database_cidr_blocks = ["10.20.0.0/24"]
 
-# deploy.sh passes -var bundler_image_tag=<commit> (the image it pushed); this is for a hand-run plan.
-bundler_image_tag = "latest-qa"
+# deploy.sh passes -var bundler_image_tag=<tag> and -var functions_image_tag=<tag> (the images it
+# pushed); these are for a hand-run plan.
+bundler_image_tag   = "latest-qa"
+functions_image_tag = "latest-qa"

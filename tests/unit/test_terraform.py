@@ -107,6 +107,16 @@ def test_every_file_deploy_sh_names_exists() -> None:
     _fail_on(checks.check_script_files(checks.DEPLOY_SCRIPT), "missing files")
 
 
+def test_every_terraform_target_deploy_sh_gives_is_a_resource_of_the_app_stack(
+    app: checks.Folder, folders: dict[Path, checks.Folder]
+) -> None:
+    _fail_on(checks.check_script_targets(checks.DEPLOY_SCRIPT, app, folders), "unknown targets")
+
+
+def test_the_functions_image_is_built_from_lambdas_dockerfile() -> None:
+    assert (checks.ROOT / "lambdas" / "Dockerfile").is_file(), "lambdas/Dockerfile is missing (the functions' image)"
+
+
 def test_state_machine_definitions_hold_only_plain_placeholders() -> None:
     _fail_on(checks.check_asl_templates(checks.ROOT / "stepfunctions"), "template problems")
 
@@ -382,6 +392,36 @@ def test_a_file_deploy_sh_names_that_does_not_exist_is_caught(tmp_path: Path) ->
     assert len(checks.check_script_files(script / "deploy.sh", repo=tmp_path)) == 2
 
 
+def test_a_target_that_names_no_resource_is_caught(tmp_path: Path) -> None:
+    files = {
+        "modules/functions/main.tf": 'resource "aws_ecr_repository" "this" {\n  name = "x"\n}\n',
+        "stacks/app/main.tf": """
+            module "functions" {
+              source = "../../modules/functions"
+            }
+            resource "aws_kms_key" "app" {}
+            """,
+        "deploy.sh": """
+            #!/usr/bin/env bash
+            # -target=module.functions.aws_ecr_repository.gone in a comment is no target
+            TARGETS=(
+                -target=module.functions.aws_ecr_repository.this
+                -target=aws_kms_key.app
+                -target=module.functions.aws_ecr_repository.repo
+                -target=module.batch.aws_ecr_repository.bundler
+            )
+            terraform plan -target aws_kms_key.other "${TARGETS[@]}"
+            """,
+    }
+    found = _load(_write(tmp_path, files))
+    problems = checks.check_script_targets(tmp_path / "deploy.sh", _one(found, "stacks/app"), found)
+    assert [p.split(": ", 1)[1].split(": ")[0] for p in problems] == [
+        "-target=module.functions.aws_ecr_repository.repo",
+        "-target=module.batch.aws_ecr_repository.bundler",
+        "-target=aws_kms_key.other",
+    ]
+
+
 def test_a_placeholder_that_is_an_expression_or_a_directive_is_caught(tmp_path: Path) -> None:
     _write(tmp_path, {"flow.asl.json": '{"A": "${runs_table_name}",\n "B": "${Foo.bar}", "C": "%{ if x }"}'})
     problems = checks.check_asl_templates(tmp_path)
@@ -607,6 +647,7 @@ CHECKS: list[Callable[..., object]] = [
     checks.check_remote_state_outputs,
     checks.check_named_files,
     checks.check_script_files,
+    checks.check_script_targets,
     checks.check_asl_templates,
     checks.check_flow_values,
     checks.terraform_flow_values,

@@ -1,33 +1,81 @@
 locals {
-  runtime = "python3.11"
-
   function_names = { for key, _ in var.functions : key => "${var.name}-${replace(key, "_", "-")}" }
 }
 
 data "aws_caller_identity" "current" {}
 
-# The version ids pin what deploy.sh uploaded: a new upload under the same key updates the code.
-data "aws_s3_object" "layer" {
-  bucket = var.artifacts_bucket
-  key    = var.layer_key
+data "aws_region" "current" {}
+
+# One image for every function (lambdas/Dockerfile), pushed by deploy.sh: the project and its
+# dependencies unzip to over 600 MiB, past the 250 MiB Lambda allows zips and layers.
+resource "aws_ecr_repository" "this" {
+  name                 = "${var.name}-functions"
+  image_tag_mutability = "IMMUTABLE"
+  # Images are rebuilt from the repository by deploy.sh: destroying the app stack may drop them.
+  force_delete = true
+
+  image_scanning_configuration {
+    scan_on_push = true
+  }
+
+  encryption_configuration {
+    encryption_type = "KMS"
+    kms_key         = var.kms_key_arn
+  }
 }
 
-data "aws_s3_object" "code" {
-  for_each = var.functions
-
-  bucket = var.artifacts_bucket
-  key    = "${var.function_zip_prefix}${each.key}.zip"
+resource "aws_ecr_lifecycle_policy" "this" {
+  repository = aws_ecr_repository.this.name
+  policy = jsonencode({
+    rules = [
+      {
+        rulePriority = 1
+        description  = "Untagged images (interrupted pushes) go after a week"
+        selection = {
+          tagStatus   = "untagged"
+          countType   = "sinceImagePushed"
+          countUnit   = "days"
+          countNumber = 7
+        }
+        action = { type = "expire" }
+      },
+      {
+        rulePriority = 2
+        description  = "Keep the last 30 images: enough to roll back"
+        selection = {
+          tagStatus   = "any"
+          countType   = "imageCountMoreThan"
+          countNumber = 30
+        }
+        action = { type = "expire" }
+      },
+    ]
+  })
 }
 
-# The project and its dependencies, shared by every function (handlers are thin).
-resource "aws_lambda_layer_version" "this" {
-  layer_name               = "${var.name}-python"
-  description              = "archive_io and its dependencies"
-  s3_bucket                = var.artifacts_bucket
-  s3_key                   = var.layer_key
-  s3_object_version        = data.aws_s3_object.layer.version_id
-  compatible_runtimes      = [local.runtime]
-  compatible_architectures = ["x86_64"]
+# Lambda pulls the image when a function is created or its code updated, for this environment's
+# functions only. By name, not by ARN: the functions are created after this policy.
+data "aws_iam_policy_document" "pull" {
+  statement {
+    sid     = "LambdaPull"
+    actions = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringLike"
+      variable = "aws:sourceArn"
+      values   = ["arn:aws:lambda:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:function:${var.name}-*"]
+    }
+  }
+}
+
+resource "aws_ecr_repository_policy" "this" {
+  repository = aws_ecr_repository.this.name
+  policy     = data.aws_iam_policy_document.pull.json
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -138,21 +186,23 @@ resource "aws_iam_role_policy" "this" {
 }
 
 resource "aws_lambda_function" "this" {
-  #checkov:skip=CKV_AWS_272:code signing would need a Signer job in deploy.sh; the zips come from the repository through the versioned, KMS-encrypted artifacts bucket, which only the deploy role writes
+  #checkov:skip=CKV_AWS_272:functions defined as container images do not support Lambda code signing; the image comes from an immutable-tag, scanned, KMS-encrypted ECR repository that only the deploy role pushes to
   for_each = var.functions
 
-  function_name     = local.function_names[each.key]
-  description       = each.value.description
-  role              = aws_iam_role.this[each.key].arn
-  runtime           = local.runtime
-  handler           = "handler.lambda_handler"
-  s3_bucket         = var.artifacts_bucket
-  s3_key            = data.aws_s3_object.code[each.key].key
-  s3_object_version = data.aws_s3_object.code[each.key].version_id
-  layers            = [aws_lambda_layer_version.this.arn]
-  timeout           = each.value.timeout
-  memory_size       = each.value.memory_size
-  kms_key_arn       = var.kms_key_arn
+  function_name = local.function_names[each.key]
+  description   = each.value.description
+  role          = aws_iam_role.this[each.key].arn
+  package_type  = "Image"
+  image_uri     = "${aws_ecr_repository.this.repository_url}:${var.image_tag}"
+  architectures = ["x86_64"]
+  timeout       = each.value.timeout
+  memory_size   = each.value.memory_size
+  kms_key_arn   = var.kms_key_arn
+
+  # The one image holds every handler: each function starts its own.
+  image_config {
+    command = ["lambdas.${each.key}.handler.lambda_handler"]
+  }
 
   reserved_concurrent_executions = each.value.reserved_concurrency == null ? -1 : each.value.reserved_concurrency
 
@@ -177,6 +227,7 @@ resource "aws_lambda_function" "this" {
     }
   }
 
-  # The log group first, with its retention and key, before Lambda would create one.
-  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this]
+  # The log group first, with its retention and key, before Lambda would create one; the
+  # repository policy before Lambda pulls the image.
+  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this, aws_ecr_repository_policy.this]
 }

@@ -23,7 +23,7 @@ output "dlq_names" {
   value       = { for key, queue in aws_sqs_queue.dlq : key => queue.name }
 }
 
-output "layer_arn" {
-  description = "ARN (with version) of the shared layer."
-  value       = aws_lambda_layer_version.this.arn
+output "repository_url" {
+  description = "URL of the functions' ECR repository (deploy.sh pushes the image there)."
+  value       = aws_ecr_repository.this.repository_url
 }

@@ -19,19 +19,9 @@ variable "functions" {
   description = "One function per folder of lambdas/ (key = folder): its settings, whether it runs in the VPC (it opens source databases), and the IAM statements of its role. A statement whose resources are empty is left out."
 }
 
-variable "artifacts_bucket" {
+variable "image_tag" {
   type        = string
-  description = "Artifacts bucket holding the layer and the function zips (uploaded by deploy.sh)."
-}
-
-variable "layer_key" {
-  type        = string
-  description = "Key of the layer zip (python/: the project wheel and its dependencies)."
-}
-
-variable "function_zip_prefix" {
-  type        = string
-  description = "Key prefix of the function zips: <prefix><folder>.zip holds lambdas/<folder>/."
+  description = "Tag of the functions' image (built from lambdas/Dockerfile and pushed by deploy.sh to the <name>-functions repository this module creates)."
 }
 
 variable "environment" {
@@ -41,7 +31,7 @@ variable "environment" {
 
 variable "kms_key_arn" {
   type        = string
-  description = "KMS key of the application: environment variables, log groups, dead-letter queues."
+  description = "KMS key of the application: environment variables, log groups, dead-letter queues, the image repository."
 }
 
 variable "data_kms_key_arn" {

@@ -18,7 +18,7 @@ locals {
     reports = { object_lock = false, noncurrent_days = var.noncurrent_version_days, expiration_days = null }
     # Onboarding YAML and legal-holds/.
     config = { object_lock = false, noncurrent_days = var.noncurrent_version_days, expiration_days = null }
-    # Wheel, Lambda zips and layer, Glue scripts (deploy.sh uploads them).
+    # The wheel, JDBC driver jars and Glue scripts of the Glue jobs (deploy.sh uploads them).
     artifacts = { object_lock = false, noncurrent_days = var.noncurrent_version_days, expiration_days = null }
   }
 

@@ -118,12 +118,12 @@ locals {
     config_read = {
       sid       = "ConfigRead"
       actions   = ["s3:GetObject"]
-      resources = ["${local.buckets.config}/config/*", "${local.buckets.config}/legal-holds/*"]
+      resources = ["${local.buckets.config}/config/*", "${local.buckets.config}/files-config/*", "${local.buckets.config}/legal-holds/*"]
     }
     config_write = {
       sid       = "ConfigWrite"
       actions   = ["s3:GetObject", "s3:PutObject"]
-      resources = ["${local.buckets.config}/config/*", "${local.buckets.config}/legal-holds/*"]
+      resources = ["${local.buckets.config}/config/*", "${local.buckets.config}/files-config/*", "${local.buckets.config}/legal-holds/*"]
     }
     reports_read = {
       sid       = "ReportsRead"
@@ -479,17 +479,15 @@ module "notifications" {
 module "functions" {
   source = "../../modules/functions"
 
-  name                = local.prefix
-  functions           = local.functions
-  artifacts_bucket    = local.data.bucket_names.artifacts
-  layer_key           = var.layer_key
-  function_zip_prefix = var.function_zip_prefix
-  environment         = local.settings
-  kms_key_arn         = aws_kms_key.app.arn
-  data_kms_key_arn    = local.data_kms_key_arn
-  subnet_ids          = module.network.subnet_ids
-  security_group_ids  = [module.network.security_group_id]
-  log_retention_days  = var.log_retention_days
+  name               = local.prefix
+  functions          = local.functions
+  image_tag          = var.functions_image_tag
+  environment        = local.settings
+  kms_key_arn        = aws_kms_key.app.arn
+  data_kms_key_arn   = local.data_kms_key_arn
+  subnet_ids         = module.network.subnet_ids
+  security_group_ids = [module.network.security_group_id]
+  log_retention_days = var.log_retention_days
 }
 
 module "glue" {

@@ -23,6 +23,11 @@ output "glue_job_names" {
   value       = module.glue.job_names
 }
 
+output "functions_repository_url" {
+  description = "ECR repository deploy.sh pushes the functions' image to."
+  value       = module.functions.repository_url
+}
+
 output "bundler_repository_url" {
   description = "ECR repository deploy.sh pushes the bundler image to."
   value       = module.batch.repository_url

@@ -72,16 +72,9 @@ variable "wheel_key" {
   default     = "wheels/archive_io-0.1.0-py3-none-any.whl"
 }
 
-variable "layer_key" {
+variable "functions_image_tag" {
   type        = string
-  description = "Key of the Lambda layer zip (python/: the project wheel and its dependencies) in the artifacts bucket, uploaded by deploy.sh."
-  default     = "lambda/layer.zip"
-}
-
-variable "function_zip_prefix" {
-  type        = string
-  description = "Key prefix of the functions' zips in the artifacts bucket: deploy.sh uploads lambdas/<folder>/ as <prefix><folder>.zip."
-  default     = "lambda/functions/"
+  description = "Tag of the functions' image (lambdas/Dockerfile) deploy.sh pushed to the <prefix>-functions ECR repository (tags are immutable: use the commit)."
 }
 
 variable "bundler_image_tag" {
