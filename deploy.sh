@@ -21,7 +21,7 @@ shopt -s inherit_errexit # a failure inside $(...) stops the script too
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PYTHON="${PYTHON:-python3}"
 BUILD=build
-# Keys in the artifacts bucket; the app stack's variable wheel_key gets the wheel's.
+# Keys in the artifacts bucket; the app stack's variable glue_wheel_keys gets the wheels'.
 WHEEL_PREFIX=wheels/
 GLUE_SCRIPT_PREFIX=glue_jobs/ # terraform/modules/glue reads the scripts from here
 JAR_PREFIX=jars/              # the Spark jobs' --extra-jars: the default of the app stack's jdbc_driver_keys
@@ -48,6 +48,7 @@ ACCOUNT=""
 REGION=""
 IMAGE_TAG=""
 WHEEL=""
+GLUE_WHEEL_KEYS=() # a destroy plan needs the variable, not the wheels
 
 say() { echo "deploy: $*"; }
 die() {
@@ -155,6 +156,15 @@ confirm() {
 
 # --- artifacts -----------------------------------------------------------------------------------
 
+# Its arguments as an HCL list of strings, for -var (keys hold no quotes).
+hcl_list() {
+    local item out=""
+    for item in "$@"; do
+        out+="${out:+,}\"$item\""
+    done
+    echo "[$out]"
+}
+
 build_wheel() {
     say "building the project wheel"
     # setuptools builds in build/lib: a stale copy there would put deleted modules in the wheel
@@ -164,6 +174,16 @@ build_wheel() {
     local wheels=("$BUILD"/dist/archive_io-*.whl)
     [[ -f "${wheels[0]}" ]] || die "pip wheel made no archive_io wheel"
     WHEEL="${wheels[0]}"
+}
+
+# The Glue jobs' wheels: the project's and every one it depends on, for Glue 5 (CPython 3.11,
+# x86_64 Linux). The jobs install them from S3 with no index: private subnets cannot reach PyPI.
+build_glue_wheels() {
+    say "downloading the wheels the project depends on, for Glue 5 (Python 3.11, manylinux x86_64)"
+    rm -rf "${BUILD:?}/glue-wheels"
+    "$PYTHON" -m pip download --quiet --only-binary=:all: --implementation cp --python-version 3.11 \
+        --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64 \
+        --dest "$BUILD/glue-wheels" "$WHEEL" || die "pip download of the Glue jobs' wheels failed"
 }
 
 # The JDBC drivers of the Spark Glue jobs: the ones the local Spark engine is tested with.
@@ -199,10 +219,14 @@ artifacts_bucket() {
 }
 
 upload_artifacts() {
-    local bucket script jar
+    local bucket script jar wheel
     bucket="$(artifacts_bucket)"
     say "uploading the artifacts to s3://$bucket"
-    upload "$WHEEL" "$WHEEL_PREFIX$(basename "$WHEEL")" "$bucket"
+    GLUE_WHEEL_KEYS=()
+    for wheel in "$BUILD"/glue-wheels/*.whl; do
+        upload "$wheel" "$WHEEL_PREFIX$(basename "$wheel")" "$bucket"
+        GLUE_WHEEL_KEYS+=("$WHEEL_PREFIX$(basename "$wheel")")
+    done
     for script in glue_jobs/*.py; do
         upload "$script" "$GLUE_SCRIPT_PREFIX$(basename "$script")" "$bucket"
     done
@@ -312,7 +336,7 @@ terraform_stack() {
         args+=(
             -var "functions_image_tag=$IMAGE_TAG"
             -var "bundler_image_tag=$IMAGE_TAG"
-            -var "wheel_key=$WHEEL_PREFIX$(basename "$WHEEL")"
+            -var "glue_wheel_keys=$(hcl_list "${GLUE_WHEEL_KEYS[@]}")"
         )
     fi
     if [[ "$ACTION" == destroy ]]; then
@@ -332,12 +356,12 @@ terraform_stack() {
 deploy_app() {
     IMAGE_TAG="$(image_tag)"
     if [[ "$ACTION" == destroy ]]; then
-        WHEEL="$BUILD/dist/archive_io-unused.whl" # the plan needs values, not files
         terraform_stack app
         return
     fi
     mkdir -p "$BUILD"
     build_wheel
+    build_glue_wheels
     build_jdbc_jars
     upload_artifacts
     if [[ "$ACTION" == apply ]]; then

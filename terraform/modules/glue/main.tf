@@ -7,8 +7,11 @@ locals {
     { "--AWS_REGION" = data.aws_region.current.region },
   )
 
+  # The project and all its dependencies as wheels in S3, installed by pip with no index: the
+  # jobs run in private subnets, with no route to PyPI.
   common_arguments = {
-    "--additional-python-modules" = "s3://${var.artifacts_bucket}/${var.wheel_key}"
+    "--additional-python-modules"       = join(",", [for key in var.wheel_keys : "s3://${var.artifacts_bucket}/${key}"])
+    "--python-modules-installer-option" = "--no-index"
   }
 
   # What Glue must know before it starts the SparkContext (archive_io.spark.session.glue_conf):
@@ -123,7 +126,7 @@ data "aws_iam_policy_document" "this" {
     actions = ["s3:GetObject"]
     resources = concat([
       "arn:aws:s3:::${var.artifacts_bucket}/glue_jobs/${each.key}.py",
-      "arn:aws:s3:::${var.artifacts_bucket}/${var.wheel_key}",
+      "arn:aws:s3:::${var.artifacts_bucket}/${var.wheel_prefix}*",
       ], each.value.engine == "spark" ? [
       for key in var.jdbc_driver_keys : "arn:aws:s3:::${var.artifacts_bucket}/${key}"
     ] : [])

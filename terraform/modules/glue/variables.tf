@@ -24,12 +24,17 @@ variable "jobs" {
 
 variable "artifacts_bucket" {
   type        = string
-  description = "Artifacts bucket: scripts at glue_jobs/<script>.py and the project wheel, uploaded by deploy.sh."
+  description = "Artifacts bucket: scripts at glue_jobs/<script>.py, the wheels and JDBC jars, uploaded by deploy.sh."
 }
 
-variable "wheel_key" {
+variable "wheel_keys" {
+  type        = list(string)
+  description = "Keys of the project wheel and of every wheel it depends on (Python 3.11, manylinux x86_64) in the artifacts bucket, under wheel_prefix: the jobs install them with no package index."
+}
+
+variable "wheel_prefix" {
   type        = string
-  description = "Key of the project wheel in the artifacts bucket (--additional-python-modules)."
+  description = "Prefix of the wheels in the artifacts bucket, which the jobs' roles may read."
 }
 
 variable "settings" {

@@ -496,7 +496,8 @@ module "glue" {
   name                      = local.prefix
   jobs                      = local.glue_jobs
   artifacts_bucket          = local.data.bucket_names.artifacts
-  wheel_key                 = var.wheel_key
+  wheel_keys                = var.glue_wheel_keys
+  wheel_prefix              = "wheels/"
   settings                  = local.settings
   warehouse_bucket          = local.data.bucket_names.warehouse
   spark_workers             = var.spark_workers

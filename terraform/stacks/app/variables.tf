@@ -66,10 +66,9 @@ variable "log_retention_days" {
   }
 }
 
-variable "wheel_key" {
-  type        = string
-  description = "Key of the project wheel in the artifacts bucket (uploaded by deploy.sh); Glue jobs install it with --additional-python-modules."
-  default     = "wheels/archive_io-0.1.0-py3-none-any.whl"
+variable "glue_wheel_keys" {
+  type        = list(string)
+  description = "Keys of the Glue jobs' wheels in the artifacts bucket: the project's and its dependencies' (Python 3.11, manylinux x86_64), uploaded under wheels/ by deploy.sh, which passes this list."
 }
 
 variable "functions_image_tag" {
