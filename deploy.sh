@@ -31,11 +31,11 @@ IMAGE_SOURCES=(src pyproject.toml README.md lambdas batch_containers .dockerigno
 # The app stack's ECR repositories and their policies, created ahead of the rest on a first apply:
 # a function of package type Image cannot be created before its image is in its repository.
 REPOSITORY_TARGETS=(
-    -target=module.functions.aws_ecr_repository.this
+    -target=module.functions.module.repository.aws_ecr_repository.this
+    -target=module.functions.module.repository.aws_ecr_lifecycle_policy.this
     -target=module.functions.aws_ecr_repository_policy.this
-    -target=module.functions.aws_ecr_lifecycle_policy.this
-    -target=module.batch.aws_ecr_repository.bundler
-    -target=module.batch.aws_ecr_lifecycle_policy.bundler
+    -target=module.batch.module.repository.aws_ecr_repository.this
+    -target=module.batch.module.repository.aws_ecr_lifecycle_policy.this
 )
 # A reproducible wheel: the same sources give the same bytes, so an unchanged wheel is not uploaded again.
 export SOURCE_DATE_EPOCH=315532800

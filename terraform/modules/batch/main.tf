@@ -6,49 +6,11 @@ data "aws_region" "current" {}
 
 data "aws_caller_identity" "current" {}
 
-resource "aws_ecr_repository" "bundler" {
-  name                 = local.job_name
-  image_tag_mutability = "IMMUTABLE"
-  # Images are rebuilt from the repository by deploy.sh: destroying the app stack may drop them.
-  force_delete = true
+module "repository" {
+  source = "../image_repository"
 
-  image_scanning_configuration {
-    scan_on_push = true
-  }
-
-  encryption_configuration {
-    encryption_type = "KMS"
-    kms_key         = var.kms_key_arn
-  }
-}
-
-resource "aws_ecr_lifecycle_policy" "bundler" {
-  repository = aws_ecr_repository.bundler.name
-  policy = jsonencode({
-    rules = [
-      {
-        rulePriority = 1
-        description  = "Untagged images (interrupted pushes) go after a week"
-        selection = {
-          tagStatus   = "untagged"
-          countType   = "sinceImagePushed"
-          countUnit   = "days"
-          countNumber = 7
-        }
-        action = { type = "expire" }
-      },
-      {
-        rulePriority = 2
-        description  = "Keep the last 30 images: enough to roll back"
-        selection = {
-          tagStatus   = "any"
-          countType   = "imageCountMoreThan"
-          countNumber = 30
-        }
-        action = { type = "expire" }
-      },
-    ]
-  })
+  name        = local.job_name
+  kms_key_arn = var.kms_key_arn
 }
 
 resource "aws_cloudwatch_log_group" "bundler" {
@@ -92,7 +54,7 @@ data "aws_iam_policy_document" "execution" {
   statement {
     sid       = "PullImage"
     actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-    resources = [aws_ecr_repository.bundler.arn]
+    resources = [module.repository.arn]
   }
 
   statement {
@@ -172,7 +134,7 @@ resource "aws_batch_job_definition" "bundler" {
 
   # The flow submits `--run_id RUN --bundle N` as the command (the image's entry point is the bundler).
   container_properties = jsonencode({
-    image            = "${aws_ecr_repository.bundler.repository_url}:${var.image_tag}"
+    image            = "${module.repository.repository_url}:${var.image_tag}"
     jobRoleArn       = aws_iam_role.job.arn
     executionRoleArn = aws_iam_role.execution.arn
     resourceRequirements = [

@@ -10,7 +10,7 @@ output "job_definition_arn" {
 
 output "repository_url" {
   description = "URL of the bundler's ECR repository (deploy.sh pushes the image there)."
-  value       = aws_ecr_repository.bundler.repository_url
+  value       = module.repository.repository_url
 }
 
 output "job_role_arn" {

@@ -8,49 +8,11 @@ data "aws_region" "current" {}
 
 # One image for every function (lambdas/Dockerfile), pushed by deploy.sh: the project and its
 # dependencies unzip to over 600 MiB, past the 250 MiB Lambda allows zips and layers.
-resource "aws_ecr_repository" "this" {
-  name                 = "${var.name}-functions"
-  image_tag_mutability = "IMMUTABLE"
-  # Images are rebuilt from the repository by deploy.sh: destroying the app stack may drop them.
-  force_delete = true
+module "repository" {
+  source = "../image_repository"
 
-  image_scanning_configuration {
-    scan_on_push = true
-  }
-
-  encryption_configuration {
-    encryption_type = "KMS"
-    kms_key         = var.kms_key_arn
-  }
-}
-
-resource "aws_ecr_lifecycle_policy" "this" {
-  repository = aws_ecr_repository.this.name
-  policy = jsonencode({
-    rules = [
-      {
-        rulePriority = 1
-        description  = "Untagged images (interrupted pushes) go after a week"
-        selection = {
-          tagStatus   = "untagged"
-          countType   = "sinceImagePushed"
-          countUnit   = "days"
-          countNumber = 7
-        }
-        action = { type = "expire" }
-      },
-      {
-        rulePriority = 2
-        description  = "Keep the last 30 images: enough to roll back"
-        selection = {
-          tagStatus   = "any"
-          countType   = "imageCountMoreThan"
-          countNumber = 30
-        }
-        action = { type = "expire" }
-      },
-    ]
-  })
+  name        = "${var.name}-functions"
+  kms_key_arn = var.kms_key_arn
 }
 
 # Lambda pulls the image when a function is created or its code updated, for this environment's
@@ -74,7 +36,7 @@ data "aws_iam_policy_document" "pull" {
 }
 
 resource "aws_ecr_repository_policy" "this" {
-  repository = aws_ecr_repository.this.name
+  repository = module.repository.name
   policy     = data.aws_iam_policy_document.pull.json
 }
 
@@ -193,7 +155,7 @@ resource "aws_lambda_function" "this" {
   description   = each.value.description
   role          = aws_iam_role.this[each.key].arn
   package_type  = "Image"
-  image_uri     = "${aws_ecr_repository.this.repository_url}:${var.image_tag}"
+  image_uri     = "${module.repository.repository_url}:${var.image_tag}"
   architectures = ["x86_64"]
   timeout       = each.value.timeout
   memory_size   = each.value.memory_size

@@ -25,5 +25,5 @@ output "dlq_names" {
 
 output "repository_url" {
   description = "URL of the functions' ECR repository (deploy.sh pushes the image there)."
-  value       = aws_ecr_repository.this.repository_url
+  value       = module.repository.repository_url
 }
